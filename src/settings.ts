@@ -1,0 +1,100 @@
+import { Container, Token } from 'typedi';
+import { InvalidOptionError } from './errors';
+import type { KeyFunc } from './keys/KeyFunc';
+import { DefaultKeyConstructor } from './keys/DefaultKeyConstructor';
+
+/**
+ * Library-wide settings, the defaults every decorator falls back to (drf-extensions'
+ * `REST_FRAMEWORK_EXTENSIONS`). Held in the typedi `Container`, so an app that calls
+ * `useContainer(Container)` configures once; tests call `resetExtensions()`.
+ */
+export interface ExtensionsSettings {
+  /**
+   * Default time to live of a cached response, in milliseconds.
+   * @default 300000 (5 minutes)
+   */
+  defaultCacheResponseTimeout: number;
+  /**
+   * Whether `@cacheResponse` stores 4xx/5xx responses by default.
+   * @default false
+   */
+  defaultCacheErrors: boolean;
+  /**
+   * Name of the store `@cacheResponse` uses when its `cache` option is not given.
+   * @default 'default'
+   */
+  defaultUseCache: string;
+  /**
+   * Key function of `@cacheResponse` when its `keyFunc` option is not given.
+   * @default new DefaultKeyConstructor()
+   */
+  defaultKeyFunc: KeyFunc;
+  /**
+   * Tag function of `@etag` when no `etagFunc` is given.
+   * @default new DefaultKeyConstructor()
+   */
+  defaultEtagFunc: KeyFunc;
+  /**
+   * Default of `KeyConstructor`'s `memoizeForRequest` option.
+   * @default false
+   */
+  defaultKeyConstructorMemoizeForRequest: boolean;
+}
+
+/** typedi token under which the resolved settings live. */
+export const EXTENSIONS_SETTINGS = new Token<ExtensionsSettings>('routing-controllers-extensions:settings');
+
+function createDefaultSettings(): ExtensionsSettings {
+  return {
+    defaultCacheResponseTimeout: 5 * 60_000,
+    defaultCacheErrors: false,
+    defaultUseCache: 'default',
+    defaultKeyFunc: new DefaultKeyConstructor(),
+    defaultEtagFunc: new DefaultKeyConstructor(),
+    defaultKeyConstructorMemoizeForRequest: false,
+  };
+}
+
+/**
+ * Sets library-wide defaults (merged over the current ones) and returns the result.
+ * Bad values fail here, at startup, naming the setting.
+ *
+ * @example
+ * ```ts
+ * configureExtensions({ defaultCacheResponseTimeout: 60_000, defaultKeyConstructorMemoizeForRequest: true });
+ * ```
+ */
+export function configureExtensions(settings: Partial<ExtensionsSettings>): Readonly<ExtensionsSettings> {
+  const next = { ...getExtensionsSettings(), ...withoutUndefined(settings) };
+  validateSettings(next);
+  Container.set(EXTENSIONS_SETTINGS, next);
+  return next;
+}
+
+/** The settings in force (the defaults until `configureExtensions` is called). */
+export function getExtensionsSettings(): Readonly<ExtensionsSettings> {
+  if (!Container.has(EXTENSIONS_SETTINGS)) Container.set(EXTENSIONS_SETTINGS, createDefaultSettings());
+  return Container.get(EXTENSIONS_SETTINGS);
+}
+
+/** Restores every default (for tests and for apps that reconfigure from scratch). */
+export function resetExtensions(): void {
+  Container.set(EXTENSIONS_SETTINGS, createDefaultSettings());
+}
+
+function validateSettings(settings: ExtensionsSettings): void {
+  const owner = 'configureExtensions';
+  if (!(Number.isFinite(settings.defaultCacheResponseTimeout) && settings.defaultCacheResponseTimeout > 0)) {
+    throw new InvalidOptionError(owner, 'defaultCacheResponseTimeout', 'a positive number of milliseconds', settings.defaultCacheResponseTimeout);
+  }
+  for (const flag of ['defaultCacheErrors', 'defaultKeyConstructorMemoizeForRequest'] as const) {
+    if (typeof settings[flag] !== 'boolean') throw new InvalidOptionError(owner, flag, 'a boolean', settings[flag]);
+  }
+  if (typeof settings.defaultUseCache !== 'string' || settings.defaultUseCache === '') {
+    throw new InvalidOptionError(owner, 'defaultUseCache', 'a store name', settings.defaultUseCache);
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
