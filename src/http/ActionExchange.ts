@@ -1,0 +1,75 @@
+import type { ServerResponse } from 'node:http';
+import type { Action } from 'routing-controllers';
+import type { KeyBitContext } from '../keys/KeyBit';
+import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
+import { captureResponse } from './captureResponse';
+import { requestViewOf, type RouteInfo } from './createRequestView';
+import type { RequestView } from './RequestView';
+import { respond } from './respond';
+
+/**
+ * One invocation of a decorated action as the library's steps see it: the neutral request view,
+ * the controller call, and the few response operations the features need (headers, capture,
+ * replay). The only object through which feature code reaches the response.
+ */
+export class ActionExchange implements KeyBitContext {
+  /** The framework-neutral request. */
+  readonly request: RequestView;
+  /** Per-invocation scratch space where steps leave facts for later steps (e.g. validators). */
+  readonly state = new Map<symbol, unknown>();
+
+  constructor(
+    private readonly action: Action,
+    routeInfo: RouteInfo,
+    /** The controller instance the action runs on. */
+    readonly controller: object,
+    /** The action's method name. */
+    readonly methodName: string,
+    /** The action's resolved positional arguments, as routing-controllers passes them. */
+    readonly args: readonly unknown[],
+  ) {
+    this.request = requestViewOf(action, routeInfo);
+  }
+
+  /** The Node response both drivers finally write to. */
+  private get nodeResponse(): ServerResponse {
+    return this.action.context ? this.action.context.res : this.action.response;
+  }
+
+  /** Sets a response header before the response is written. */
+  setResponseHeader(name: string, value: HeaderValue): void {
+    const res = this.nodeResponse;
+    if (!res.headersSent) res.setHeader(name, value);
+  }
+
+  /** A response header set so far (by the framework, the action or a step). */
+  getResponseHeader(name: string): HeaderValue | undefined {
+    return this.nodeResponse.getHeader(name) as HeaderValue | undefined;
+  }
+
+  /**
+   * Resolves with the response exactly as written to the wire once it ends (see
+   * `captureResponse`); install before running the action.
+   */
+  captureResponse(maxBytes: number): Promise<CaptureResult> {
+    return captureResponse(this.nodeResponse, { maxBytes });
+  }
+
+  /** Resolves when the response has been fully handed to the socket or the connection closed. */
+  whenFinished(): Promise<void> {
+    const res = this.nodeResponse;
+    if (res.writableFinished || res.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+  }
+
+  /**
+   * Writes a complete response instead of running the action and returns the value the step
+   * must return so routing-controllers leaves the response alone.
+   */
+  respond(response: CapturedResponse): unknown {
+    return respond(this.action, response);
+  }
+}

@@ -1,0 +1,59 @@
+import type { RequestView } from '../http/RequestView';
+
+/**
+ * Everything a key bit may read about one action invocation (drf-extensions passes the same
+ * facts as six keyword arguments; here they are one object).
+ */
+export interface KeyBitContext {
+  /** The framework-neutral request view. */
+  readonly request: RequestView;
+  /** The controller instance the action runs on. */
+  readonly controller: object;
+  /** The action's method name on the controller. */
+  readonly methodName: string;
+  /** The action's resolved positional arguments. */
+  readonly args: readonly unknown[];
+}
+
+/**
+ * One field of a `KeyConstructor`: it turns the request context into JSON-able data, which the
+ * constructor hashes together with the other bits' data (drf-extensions' `KeyBitBase`).
+ *
+ * `params` comes from the constructor argument and may be overridden per constructor instance
+ * (`new MyKeyConstructor({ params: { bitName: ... } })`); `getData` always receives the params in
+ * force, so a bit reads them from its argument, never from `this.params`.
+ *
+ * @typeParam P - the shape of the bit's params
+ * @example
+ * ```ts
+ * class UpdatedAtKeyBit extends KeyBit<string> {
+ *   async getData(context: KeyBitContext, table: string) {
+ *     return (await store.get(`updated-at:${table}`)) ?? 'never';
+ *   }
+ * }
+ * // returns e.g. '2025-01-31T10:00:00.000Z'
+ * ```
+ */
+export abstract class KeyBit<P = undefined> {
+  /** The params this bit was built with (validated by `validateParams`). */
+  readonly params: P;
+
+  constructor(params?: P) {
+    this.params = this.validateParams(params);
+  }
+
+  /**
+   * Returns the bit's data for one invocation: anything `canonicalJson` can encode (strings,
+   * numbers, booleans, null, arrays, plain records, Dates…), or a Promise of it.
+   */
+  abstract getData(context: KeyBitContext, params: P): unknown;
+
+  /**
+   * Checks (and may normalise) params, both the constructor argument and a constructor-level
+   * override. Throws `InvalidOptionError` for a bad value; the default accepts anything.
+   * Runs inside the base constructor, so it must not read the subclass's own fields.
+   */
+  validateParams(params: unknown): P {
+    return params as P;
+  }
+}
