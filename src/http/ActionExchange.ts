@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { KeyBitContext } from '../keys/KeyBit';
 import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
-import { captureResponse } from './captureResponse';
+import { beforeResponseEnd, captureResponse, type BeforeEndHook } from './responseInterceptor';
 import { requestViewOf, type RouteInfo } from './createRequestView';
 import type { RequestView } from './RequestView';
 import { respond } from './respond';
@@ -52,7 +52,13 @@ export class ActionExchange implements KeyBitContext {
    * `captureResponse`); install before running the action.
    */
   captureResponse(maxBytes: number): Promise<CaptureResult> {
-    return captureResponse(this.nodeResponse, { maxBytes });
+    return captureResponse(this.nodeResponse, maxBytes);
+  }
+
+  /** Runs `hook` before the response leaves, e.g. to invalidate cached copies after a write. */
+  beforeResponseEnd(hook: (status: number) => void | Promise<void>): void {
+    const wrapped: BeforeEndHook = (res) => hook(res.statusCode);
+    beforeResponseEnd(this.nodeResponse, wrapped);
   }
 
   /** Resolves when the response has been fully handed to the socket or the connection closed. */
