@@ -4,13 +4,13 @@
  * the bit's name).
  */
 export class CanonicalJsonError extends TypeError {
-  constructor(
-    message: string,
-    /** Keys and indexes from the root to the offending value. */
-    readonly path: readonly (string | number)[],
-  ) {
+  /** Keys and indexes from the root to the offending value. */
+  readonly path: readonly (string | number)[];
+
+  constructor(message: string, path: readonly (string | number)[]) {
     super(`canonical JSON: ${message} at $${path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('')}`);
     this.name = 'CanonicalJsonError';
+    this.path = Object.freeze([...path]);
   }
 }
 
@@ -34,10 +34,21 @@ export class CanonicalJsonError extends TypeError {
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  return encode(value, [], []) ?? 'null';
+  try {
+    return encode(value, []) ?? 'null';
+  } catch (error) {
+    if (error instanceof CircularReference) throw new CanonicalJsonError('circular reference', error.path);
+    throw error;
+  }
 }
 
-function encode(value: unknown, ancestors: object[], path: (string | number)[]): string | undefined {
+// Thrown where a cycle is found; each enclosing level adds its key while it propagates, so
+// the path costs nothing unless a cycle occurs.
+class CircularReference {
+  readonly path: (string | number)[] = [];
+}
+
+function encode(value: unknown, ancestors: object[]): string | undefined {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -48,77 +59,88 @@ function encode(value: unknown, ancestors: object[], path: (string | number)[]):
     case 'bigint':
       return value.toString();
     case 'object':
-      return value === null ? 'null' : encodeObject(value, ancestors, path);
+      return value === null ? 'null' : encodeObject(value, ancestors);
     default:
       return undefined;
   }
 }
 
-function encodeObject(value: object, ancestors: object[], path: (string | number)[]): string | undefined {
+function encodeObject(value: object, ancestors: object[]): string | undefined {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
-    const replaced: unknown = toJSON.call(value, path.length === 0 ? '' : String(path[path.length - 1]));
-    if (replaced !== value) return encode(replaced, ancestors, path);
+    const replaced: unknown = toJSON.call(value);
+    if (replaced !== value) return encode(replaced, ancestors);
   }
   if (value instanceof String || value instanceof Number || value instanceof Boolean || value instanceof BigInt) {
-    return encode(value.valueOf(), ancestors, path);
+    return encode(value.valueOf(), ancestors);
   }
-  if (ancestors.includes(value)) throw new CanonicalJsonError('circular reference', path);
+  if (ancestors.includes(value)) throw new CircularReference();
   ancestors.push(value);
-  try {
-    if (Array.isArray(value)) return encodeArray(value, ancestors, path);
-    if (ArrayBuffer.isView(value)) {
-      return `[${Array.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)).join(',')}]`;
-    }
-    if (value instanceof Map) return encodeMap(value, ancestors, path);
-    if (value instanceof Set) return encodeSorted(Array.from(value, (item, index) => encodeAt(item, ancestors, path, index)));
-    return encodeRecord(value as Record<string, unknown>, ancestors, path);
-  } finally {
-    ancestors.pop();
-  }
+  const encoded = Array.isArray(value)
+    ? encodeArray(value, ancestors)
+    : ArrayBuffer.isView(value)
+      ? `[${new Uint8Array(value.buffer, value.byteOffset, value.byteLength).join(',')}]`
+      : value instanceof Map
+        ? encodeMap(value, ancestors)
+        : value instanceof Set
+          ? encodeSorted(encodeItems([...value], ancestors))
+          : encodeRecord(value as Record<string, unknown>, ancestors);
+  ancestors.pop();
+  return encoded;
 }
 
-function encodeAt(item: unknown, ancestors: object[], path: (string | number)[], key: string | number): string | undefined {
-  path.push(key);
-  try {
-    return encode(item, ancestors, path);
-  } finally {
-    path.pop();
-  }
-}
-
-function encodeArray(value: readonly unknown[], ancestors: object[], path: (string | number)[]): string {
+function encodeArray(value: readonly unknown[], ancestors: object[]): string {
   let out = '[';
-  for (let index = 0; index < value.length; index++) {
-    if (index > 0) out += ',';
-    out += encodeAt(value[index], ancestors, path, index) ?? 'null';
+  let index = 0;
+  try {
+    for (; index < value.length; index++) {
+      if (index > 0) out += ',';
+      out += encode(value[index], ancestors) ?? 'null';
+    }
+  } catch (error) {
+    throw withKey(error, index);
   }
   return `${out}]`;
 }
 
-function encodeRecord(value: Record<string, unknown>, ancestors: object[], path: (string | number)[]): string {
+function encodeRecord(value: Record<string, unknown>, ancestors: object[]): string {
   const keys = Object.keys(value).sort();
   let out = '{';
-  for (const key of keys) {
-    const encoded = encodeAt(value[key], ancestors, path, key);
-    if (encoded === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += `${JSON.stringify(key)}:${encoded}`;
+  let key = '';
+  try {
+    for (key of keys) {
+      const encoded = encode(value[key], ancestors);
+      if (encoded === undefined) continue;
+      if (out.length > 1) out += ',';
+      out += `${JSON.stringify(key)}:${encoded}`;
+    }
+  } catch (error) {
+    throw withKey(error, key);
   }
   return `${out}}`;
 }
 
-function encodeMap(value: Map<unknown, unknown>, ancestors: object[], path: (string | number)[]): string {
-  const pairs: string[] = [];
-  let index = 0;
-  for (const [key, item] of value) {
-    const encodedKey = encodeAt(key, ancestors, path, index) ?? 'null';
-    pairs.push(`[${encodedKey},${encodeAt(item, ancestors, path, index) ?? 'null'}]`);
-    index++;
-  }
+function encodeMap(value: Map<unknown, unknown>, ancestors: object[]): string {
+  const pairs = encodeItems([...value], ancestors);
   return encodeSorted(pairs);
 }
 
-function encodeSorted(items: (string | undefined)[]): string {
-  return `[${items.map((item) => item ?? 'null').sort().join(',')}]`;
+function encodeItems(items: readonly unknown[], ancestors: object[]): string[] {
+  const encoded: string[] = [];
+  let index = 0;
+  try {
+    for (; index < items.length; index++) encoded.push(encode(items[index], ancestors) ?? 'null');
+  } catch (error) {
+    throw withKey(error, index);
+  }
+  return encoded;
+}
+
+function encodeSorted(items: string[]): string {
+  return `[${items.sort().join(',')}]`;
+}
+
+function withKey(error: unknown, key: string | number): unknown {
+  if (error instanceof CircularReference) error.path.unshift(key);
+  return error;
 }

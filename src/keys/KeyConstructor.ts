@@ -1,0 +1,214 @@
+import { InvalidOptionError, KeyConstructionError } from '../errors';
+import type * as Settings from '../settings';
+import { CanonicalJsonError, canonicalJson } from './canonicalJson';
+import { hashKey } from './hashKey';
+import { KeyBit, type KeyBitContext } from './KeyBit';
+import { RequestMemo } from './RequestMemo';
+
+/** Options of a `KeyConstructor`, validated when it is built. */
+export interface KeyConstructorOptions {
+  /**
+   * Compute the key once per request (and per constructor instance), so `@etag` and
+   * `@cacheResponse` sharing this instance pay once. Read from the settings at call time when
+   * not given.
+   * @default getExtensionsSettings().defaultKeyConstructorMemoizeForRequest (false)
+   */
+  memoizeForRequest?: boolean;
+  /**
+   * Params by bit name, replacing that bit's own params for this instance (drf-extensions'
+   * "key constructor params"); `null` counts as a value. Checked against the bits at first use.
+   * @default {}
+   */
+  params?: Readonly<Record<string, unknown>>;
+}
+
+/** Options of one `getKey` call. */
+export interface GetKeyOptions {
+  /**
+   * Compute afresh even when memoized, and memoize the new key (an ETag rebuilt after an unsafe
+   * action must not come from the memo).
+   * @default false
+   */
+  refresh?: boolean;
+}
+
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['bits', 'getKey', 'getData', 'prepareKey', 'validate']);
+
+/**
+ * Builds deterministic keys from a request, composed of `KeyBit` fields the way a form is
+ * composed of fields (drf-extensions' `KeyConstructor`). The bits are the instance fields whose
+ * values are `KeyBit`s, inherited through `extends`; the key is `{ bitName: data }` as canonical
+ * JSON (keys sorted at every level, so declaration order never matters) hashed with SHA-256.
+ *
+ * Bits are collected on first use, since TypeScript sets a subclass's fields after `super()`
+ * returns. Each instance has its own `bits` record to add, replace or delete bits in; in a
+ * constructor, change it after `super()` in the class you instantiate.
+ *
+ * @example
+ * ```ts
+ * class CityKeyConstructor extends KeyConstructor {
+ *   format = new FormatKeyBit();
+ *   language = new LanguageKeyBit();
+ *   user = new UserKeyBit();
+ *   page = new QueryParamsKeyBit(['page', 'q']);
+ * }
+ * const cityKey = new CityKeyConstructor({ memoizeForRequest: true, params: { page: ['page'] } });
+ * await cityKey.getKey(context); // '5d41402abc4b2a76b9719d911017c592…' (64 hex characters)
+ * ```
+ */
+export class KeyConstructor {
+  readonly #memoize: boolean | undefined;
+  readonly #params: Readonly<Record<string, unknown>>;
+  readonly #memo = new RequestMemo();
+  #bits: Record<string, KeyBit<unknown>> | undefined;
+  #overrides: ReadonlyMap<string, unknown> | undefined;
+
+  constructor(options: KeyConstructorOptions = {}) {
+    const owner = new.target.name;
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError(owner, 'options', 'an object', options);
+    const { memoizeForRequest, params = {} } = options;
+    if (memoizeForRequest !== undefined && typeof memoizeForRequest !== 'boolean') {
+      throw new InvalidOptionError(owner, 'memoizeForRequest', 'a boolean', memoizeForRequest);
+    }
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+      throw new InvalidOptionError(owner, 'params', 'a record of params by bit name', params);
+    }
+    this.#memoize = memoizeForRequest;
+    this.#params = { ...params };
+  }
+
+  /** This instance's bits by name: collected from its fields on first access, then mutable. */
+  get bits(): Record<string, KeyBit<unknown>> {
+    return (this.#bits ??= this.#collectBits());
+  }
+
+  set bits(bits: Record<string, KeyBit<unknown>>) {
+    if (typeof bits !== 'object' || bits === null) throw new InvalidOptionError(this.constructor.name, 'bits', 'a record of KeyBits', bits);
+    this.#bits = bits;
+    this.#overrides = undefined;
+  }
+
+  /**
+   * Checks the `params` option against the bits (every name must be a bit, every value valid for
+   * it) and returns `this`. Runs on first use; decorators call it so a mistake fails at startup.
+   */
+  validate(): this {
+    this.#checkOverrides();
+    return this;
+  }
+
+  /**
+   * The key for one invocation: `prepareKey(await getData(context))`, memoized per request when
+   * `memoizeForRequest` is on. A failing bit rejects with `KeyConstructionError` naming it.
+   */
+  getKey(context: KeyBitContext, options?: GetKeyOptions): Promise<string> {
+    if (!(this.#memoize ?? memoizeByDefault())) return this.#computeKey(context);
+    return (options?.refresh === true ? undefined : this.#memo.get(context)) ?? this.#memo.remember(context, this.#computeKey(context));
+  }
+
+  /** The data of every bit for one invocation, `{ bitName: data }` (what `getKey` hashes). */
+  getData(context: KeyBitContext): Promise<Record<string, unknown>> {
+    try {
+      return Promise.resolve(this.#evaluate(context));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Turns the bits' data into the key. Override for readable or prefixed keys; the default is
+   * SHA-256 hex of `canonicalJson(data)`.
+   */
+  prepareKey(data: Record<string, unknown>): string {
+    return hashKey(canonicalJson(data));
+  }
+
+  #computeKey(context: KeyBitContext): Promise<string> {
+    try {
+      const data = this.#evaluate(context);
+      return data instanceof Promise ? data.then((ready) => this.#prepare(ready)) : Promise.resolve(this.#prepare(data));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #prepare(data: Record<string, unknown>): string {
+    try {
+      return this.prepareKey(data);
+    } catch (error) {
+      const bitName = error instanceof CanonicalJsonError ? error.path[0] : undefined;
+      throw typeof bitName === 'string' ? new KeyConstructionError(bitName, this.constructor.name, error) : error;
+    }
+  }
+
+  // Synchronous bits never touch a promise; only the asynchronous ones are awaited together.
+  #evaluate(context: KeyBitContext): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const bits = this.bits;
+    const overrides = this.#overrides ?? this.#checkOverrides();
+    const data: Record<string, unknown> = {};
+    let pending: Promise<void>[] | undefined;
+    for (const name of Object.keys(bits)) {
+      const bit = bits[name];
+      const params = overrides.size > 0 && overrides.has(name) ? overrides.get(name) : bit.params;
+      let value: unknown;
+      try {
+        value = bit.getData(context, params);
+      } catch (error) {
+        pending?.forEach((promise) => promise.catch(ignore));
+        throw new KeyConstructionError(name, this.constructor.name, error);
+      }
+      if (isThenable(value)) {
+        const settled = Promise.resolve(value).then(
+          (ready) => void (data[name] = ready),
+          (error: unknown) => Promise.reject(new KeyConstructionError(name, this.constructor.name, error)),
+        );
+        (pending ??= []).push(settled);
+      } else {
+        data[name] = value;
+      }
+    }
+    return pending === undefined ? data : Promise.all(pending).then(() => data);
+  }
+
+  #collectBits(): Record<string, KeyBit<unknown>> {
+    const bits: Record<string, KeyBit<unknown>> = {};
+    for (const name of Object.keys(this)) {
+      const value: unknown = (this as Record<string, unknown>)[name];
+      if (!(value instanceof KeyBit)) continue;
+      if (RESERVED_NAMES.has(name)) {
+        throw new InvalidOptionError(this.constructor.name, `bit ${name}`, 'named otherwise: KeyConstructor uses that name', value);
+      }
+      bits[name] = value;
+    }
+    return bits;
+  }
+
+  #checkOverrides(): ReadonlyMap<string, unknown> {
+    const bits = this.bits;
+    const overrides = new Map<string, unknown>();
+    for (const [name, params] of Object.entries(this.#params)) {
+      const bit = bits[name];
+      if (!(bit instanceof KeyBit)) {
+        const names = Object.keys(bits).join(', ') || 'none';
+        throw new InvalidOptionError(this.constructor.name, `params.${name}`, `keyed by one of its bits (${names})`, params);
+      }
+      overrides.set(name, bit.validateParams(params));
+    }
+    return (this.#overrides = overrides);
+  }
+}
+
+let settings: typeof Settings | undefined;
+
+// settings.ts imports DefaultKeyConstructor, which extends this class: a top-level import
+// would make loading this file first fail, so the settings module is loaded on first need.
+function memoizeByDefault(): boolean {
+  settings ??= require('../settings') as typeof Settings;
+  return settings.getExtensionsSettings().defaultKeyConstructorMemoizeForRequest;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function ignore(): void {}

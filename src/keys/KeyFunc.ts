@@ -1,0 +1,85 @@
+import { ExtensionsError, InvalidOptionError } from '../errors';
+import type { KeyBitContext } from './KeyBit';
+import { KeyConstructor, type GetKeyOptions } from './KeyConstructor';
+import { controllerName } from './bits/UniqueControllerIdKeyBit';
+
+/**
+ * How a decorator builds a key or an ETag: a `KeyConstructor` instance, a function of the
+ * context, or the name of a controller method with that signature (called on the controller).
+ *
+ * @example
+ * ```ts
+ * @cacheResponse({ keyFunc: new CityKeyConstructor() })
+ * @cacheResponse({ keyFunc: ({ request }) => `city:${request.params.id}` })
+ * @etag('cityVersion') // async cityVersion(context: KeyBitContext): Promise<string>
+ * ```
+ */
+export type KeyFunc = KeyConstructor | ((context: KeyBitContext) => string | Promise<string>) | string;
+
+/** A key function in callable form, as `resolveKeyFunc` returns it. */
+export type ResolvedKeyFunc = (context: KeyBitContext, options?: GetKeyOptions) => Promise<string>;
+
+const EXPECTED = 'a KeyConstructor, a function or a controller method name';
+
+/**
+ * Checks a `KeyFunc` when a decorator is applied (a bad one throws `InvalidOptionError` naming
+ * the decorator and option) and returns one callable form. A `KeyConstructor`'s `params` option
+ * is checked here too; a method name is looked up on `context.controller` at each call.
+ * `options.refresh` bypasses a constructor's per-request memo; functions ignore it.
+ *
+ * @param owner - the decorator, e.g. `@cacheResponse`
+ * @param option - the option name, e.g. `keyFunc`
+ * @example
+ * ```ts
+ * const keyOf = resolveKeyFunc(options.keyFunc, '@cacheResponse', 'keyFunc');
+ * const key = await keyOf(context);
+ * ```
+ */
+export function resolveKeyFunc(keyFunc: unknown, owner: string, option: string): ResolvedKeyFunc {
+  if (keyFunc instanceof KeyConstructor) {
+    keyFunc.validate();
+    return (context, options) => keyFunc.getKey(context, options);
+  }
+  if (typeof keyFunc === 'function') {
+    if (isClass(keyFunc)) throw new InvalidOptionError(owner, option, `${EXPECTED} (an instance, not the class)`, keyFunc);
+    const fn = keyFunc as (context: KeyBitContext) => unknown;
+    return (context) => {
+      try {
+        return settle(fn(context), owner, option);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+  }
+  if (typeof keyFunc === 'string' && keyFunc !== '') {
+    return (context) => {
+      const method = (context.controller as Record<string, unknown>)[keyFunc];
+      if (typeof method !== 'function') {
+        const controller = controllerName(context.controller);
+        return Promise.reject(new ExtensionsError(`${owner}: option ${option} names method "${keyFunc}", but ${controller} has no such method`));
+      }
+      try {
+        return settle(method.call(context.controller, context), owner, option);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+  }
+  throw new InvalidOptionError(owner, option, EXPECTED, keyFunc);
+}
+
+function settle(result: unknown, owner: string, option: string): Promise<string> {
+  if (typeof result === 'string') return Promise.resolve(result);
+  return Promise.resolve(result).then((value) => {
+    if (typeof value === 'string') return value;
+    throw new ExtensionsError(`${owner}: option ${option} returned ${describe(value)}, expected a string`);
+  });
+}
+
+function isClass(fn: Function): boolean {
+  return fn === KeyConstructor || fn.prototype instanceof KeyConstructor || /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
