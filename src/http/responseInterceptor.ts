@@ -28,9 +28,10 @@ export function captureResponse(res: ServerResponse, maxBytes: number): Promise<
 }
 
 /**
- * Registers work that must finish before the response leaves (e.g. invalidating cached copies
- * after a write, so the client's next read cannot see them). Hooks run in order; a failing hook
- * does not stop the response (callers report their own errors).
+ * Registers work that must finish before the response body leaves (e.g. invalidating cached
+ * copies after a write, so the client's next read cannot see them). A hook may still set headers
+ * synchronously; once any hook is asynchronous the head is sent and the body waits for it. A
+ * failing hook does not stop the response (hooks report their own errors).
  * @internal
  */
 export function beforeResponseEnd(res: ServerResponse, hook: BeforeEndHook): void {
@@ -93,21 +94,30 @@ function install(res: ServerResponse, interceptor: Interceptor): void {
       return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     };
     if (interceptor.hooks.length === 0) return finish();
-    void runHooks(res, interceptor.hooks).then(finish);
+    const pending = runHooks(res, interceptor.hooks);
+    if (pending.length === 0) return finish();
+    // Express calls next() right after end(): with headers still unsent its final handler would
+    // answer 404 over us. Sending the head now keeps that, and the body still waits for the hooks.
+    if (!res.headersSent) res.flushHeaders();
+    void Promise.allSettled(pending).then(finish);
     return this;
   } as ServerResponse['end'];
 
   res.once('close', () => interceptor.resolveCapture?.({ complete: false, reason: 'aborted', status: res.statusCode }));
 }
 
-async function runHooks(res: ServerResponse, hooks: readonly BeforeEndHook[]): Promise<void> {
+/** Runs every hook; returns the promises of the asynchronous ones (failures are the hooks' to report). */
+function runHooks(res: ServerResponse, hooks: readonly BeforeEndHook[]): Promise<void>[] {
+  const pending: Promise<void>[] = [];
   for (const hook of hooks) {
     try {
-      await hook(res);
+      const result = hook(res);
+      if (result) pending.push(result);
     } catch {
-      // Hooks report their own failures; the response must still go out.
+      // A failing hook must not stop the response.
     }
   }
+  return pending;
 }
 
 function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {

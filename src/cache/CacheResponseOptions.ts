@@ -1,0 +1,153 @@
+import { InvalidOptionError } from '../errors';
+import type { KeyBitContext } from '../keys/KeyBit';
+import type { KeyFunc } from '../keys/KeyFunc';
+import { resolveKeyFunc } from '../keys/KeyFunc';
+import type { Lock } from '../locks/Lock';
+import { formatCacheControl, type CacheControlDirectives } from './cacheControlHeader';
+
+const OWNER = '@cacheResponse';
+
+/** Options of {@link cacheResponse}. Unset fields fall back to `configureExtensions` settings. */
+export interface CacheResponseOptions {
+  /**
+   * How long a stored response is fresh, in milliseconds.
+   * @default settings.defaultCacheResponseTimeout (5 minutes)
+   */
+  ttl?: number;
+  /**
+   * Name of the store (`configureExtensions({ caches })`).
+   * @default settings.defaultUseCache ('default')
+   */
+  cache?: string;
+  /**
+   * Builds the cache key: a `KeyConstructor`, a function of the context, or a controller method name.
+   * @default settings.defaultKeyFunc (DefaultKeyConstructor)
+   */
+  keyFunc?: KeyFunc;
+  /**
+   * Also store error responses (4xx/5xx of {@link ERROR_STATUSES}). drf-extensions defaults to
+   * true and so caches outages; we do not.
+   * @default settings.defaultCacheErrors (false)
+   */
+  cacheErrors?: boolean;
+  /**
+   * Statuses that may be stored.
+   * @default [200, 203, 204, 300, 301, 410] (plus the error ones with `cacheErrors`)
+   */
+  statuses?: readonly number[];
+  /**
+   * Request header names the response varies on: their values join the key and the names the
+   * `Vary` response header.
+   * @default []
+   */
+  vary?: readonly string[];
+  /**
+   * `Cache-Control` sent to clients on stored statuses (never weakening one the action set).
+   * @default none
+   */
+  cacheControl?: 'public' | 'private' | CacheControlDirectives;
+  /**
+   * Extra invalidation tags of an entry (its path is always a tag), for `@invalidates` and
+   * `invalidateTags`.
+   * @default none
+   */
+  tags?: (context: KeyBitContext) => readonly string[] | Promise<readonly string[]>;
+  /**
+   * How long past its `ttl` a stale entry is still served at once while one refresh runs, in ms.
+   * @default 0
+   */
+  staleWhileRevalidate?: number;
+  /**
+   * A lock name (`configureExtensions({ locks })`) or instance for single-flight across
+   * processes: concurrent misses on one key run the action once in total.
+   * @default none (single-flight within the process only)
+   */
+  lock?: string | Lock;
+  /**
+   * Cache requests that carry `Authorization` or `Cookie` although the key has no `UserKeyBit`:
+   * declares that the response is the same for everyone.
+   * @default false
+   */
+  public?: boolean;
+  /**
+   * Largest body stored, in bytes; larger responses are sent but not stored.
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
+}
+
+/** Defaults that do not come from settings. */
+export const DEFAULT_CACHE_RESPONSE_OPTIONS = Object.freeze({
+  vary: Object.freeze([]) as readonly string[],
+  staleWhileRevalidate: 0,
+  public: false,
+  maxBodyBytes: 1 << 20,
+});
+
+/** Options as validated when the decorator is applied; settings-backed fields stay optional. */
+export interface ValidatedCacheResponseOptions {
+  readonly ttl?: number;
+  readonly cache?: string;
+  readonly keyFunc?: (context: KeyBitContext) => Promise<string>;
+  readonly keyFuncSource?: KeyFunc;
+  readonly cacheErrors?: boolean;
+  readonly statuses?: readonly number[];
+  readonly vary: readonly string[];
+  readonly cacheControl?: string;
+  readonly tags?: CacheResponseOptions['tags'];
+  readonly staleWhileRevalidate: number;
+  readonly lock?: string | Lock;
+  readonly public: boolean;
+  readonly maxBodyBytes: number;
+}
+
+const KNOWN = new Set(['ttl', 'cache', 'keyFunc', 'cacheErrors', 'statuses', 'vary', 'cacheControl', 'tags', 'staleWhileRevalidate', 'lock', 'public', 'maxBodyBytes']);
+
+/** Validates `@cacheResponse(ttlOrOptions)` at decoration time; every error names the option. */
+export function validateCacheResponseOptions(ttlOrOptions: number | CacheResponseOptions | undefined): ValidatedCacheResponseOptions {
+  const options: CacheResponseOptions = typeof ttlOrOptions === 'number' ? { ttl: ttlOrOptions } : (ttlOrOptions ?? {});
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError(OWNER, 'options', 'a ttl in milliseconds or an options object', ttlOrOptions);
+  for (const name of Object.keys(options)) {
+    if (!KNOWN.has(name)) throw new InvalidOptionError(OWNER, name, `one of ${[...KNOWN].join(', ')}`, name);
+  }
+  const { ttl, cache, cacheErrors, statuses, vary, staleWhileRevalidate, maxBodyBytes, lock, tags } = options;
+  if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)) throw new InvalidOptionError(OWNER, 'ttl', 'a positive number of milliseconds', ttl);
+  if (cache !== undefined && (typeof cache !== 'string' || cache === '')) throw new InvalidOptionError(OWNER, 'cache', 'a store name', cache);
+  if (cacheErrors !== undefined && typeof cacheErrors !== 'boolean') throw new InvalidOptionError(OWNER, 'cacheErrors', 'a boolean', cacheErrors);
+  if (options.public !== undefined && typeof options.public !== 'boolean') throw new InvalidOptionError(OWNER, 'public', 'a boolean', options.public);
+  if (statuses !== undefined && !(Array.isArray(statuses) && statuses.every((s) => Number.isInteger(s) && s >= 200 && s <= 599 && s !== 206 && s !== 304))) {
+    throw new InvalidOptionError(OWNER, 'statuses', 'an array of final statuses (200–599, not 206 or 304)', statuses);
+  }
+  if (vary !== undefined && !(Array.isArray(vary) && vary.every((h) => typeof h === 'string' && /^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h) && h !== '*'))) {
+    throw new InvalidOptionError(OWNER, 'vary', 'an array of header names', vary);
+  }
+  if (staleWhileRevalidate !== undefined && !(Number.isFinite(staleWhileRevalidate) && staleWhileRevalidate >= 0)) {
+    throw new InvalidOptionError(OWNER, 'staleWhileRevalidate', 'a non-negative number of milliseconds', staleWhileRevalidate);
+  }
+  if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) {
+    throw new InvalidOptionError(OWNER, 'maxBodyBytes', 'a positive integer number of bytes', maxBodyBytes);
+  }
+  if (lock !== undefined && !(typeof lock === 'string' ? lock !== '' : isLock(lock))) {
+    throw new InvalidOptionError(OWNER, 'lock', 'a lock name or a Lock', lock);
+  }
+  if (tags !== undefined && typeof tags !== 'function') throw new InvalidOptionError(OWNER, 'tags', 'a function (context) => string[]', tags);
+  return Object.freeze({
+    ttl,
+    cache,
+    keyFunc: options.keyFunc === undefined ? undefined : resolveKeyFunc(options.keyFunc, OWNER, 'keyFunc'),
+    keyFuncSource: options.keyFunc,
+    cacheErrors,
+    statuses: statuses && Object.freeze([...statuses]),
+    vary: Object.freeze((vary ?? DEFAULT_CACHE_RESPONSE_OPTIONS.vary).map((h) => h.toLowerCase())),
+    cacheControl: options.cacheControl === undefined ? undefined : formatCacheControl(options.cacheControl, OWNER),
+    tags,
+    staleWhileRevalidate: staleWhileRevalidate ?? DEFAULT_CACHE_RESPONSE_OPTIONS.staleWhileRevalidate,
+    lock,
+    public: options.public ?? DEFAULT_CACHE_RESPONSE_OPTIONS.public,
+    maxBodyBytes: maxBodyBytes ?? DEFAULT_CACHE_RESPONSE_OPTIONS.maxBodyBytes,
+  });
+}
+
+function isLock(value: unknown): value is Lock {
+  return value !== null && typeof value === 'object' && typeof (value as Lock).acquire === 'function';
+}

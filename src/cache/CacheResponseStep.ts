@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import type { ActionExchange } from '../http/ActionExchange';
+import type { ActionStep } from '../http/actionHook';
+import type { CaptureResult, CapturedResponse, HeaderValue } from '../http/CapturedResponse';
+import { resolveKeyFunc } from '../keys/KeyFunc';
+import { KeyConstructor } from '../keys/KeyConstructor';
+import { UserKeyBit } from '../keys/bits/UserKeyBit';
+import type { Lock, LockHandle } from '../locks/Lock';
+import { getLock } from '../locks/getLock';
+import { getExtensionsSettings } from '../settings';
+import type { Storage } from '../storage/Storage';
+import { getStorage } from '../storage/getStorage';
+import { encodeEntry, readEntry, type CacheEntry } from './CacheEntry';
+import type { ValidatedCacheResponseOptions } from './CacheResponseOptions';
+import { publishCacheEvent } from './cacheEvents';
+import { SingleFlight } from './singleFlight';
+import {
+  DEFAULT_CACHEABLE_STATUSES,
+  ERROR_STATUSES,
+  headerText,
+  requestBypassReason,
+  responseNotStorableReason,
+  storableHeaders,
+} from './storagePolicy';
+import { pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
+
+const OWNER = '@cacheResponse';
+const ENTRY_KEY_PREFIX = 'rcx:response:';
+const LOCK_TTL_MS = 30_000;
+const LOCK_WAIT_MS = 10_000;
+
+/** Options merged with the settings in force, once per step (settings are configured at startup). */
+interface ResolvedCacheOptions {
+  readonly ttl: number;
+  readonly storage: Storage;
+  readonly cacheName: string;
+  readonly keyFunc: (exchange: ActionExchange) => Promise<string>;
+  readonly userScoped: boolean;
+  readonly statuses: ReadonlySet<number>;
+  readonly lock?: Lock;
+}
+
+/** What a lookup found. */
+interface Lookup {
+  readonly key: string;
+  readonly tags: readonly string[];
+  readonly versions: readonly (string | undefined)[];
+  readonly found?: { entry: CacheEntry; response: CapturedResponse };
+}
+
+/**
+ * The `@cacheResponse` step: looks the response up, replays a hit without running the action,
+ * and on a miss runs the action once per key (single-flight), captures what it wrote and
+ * stores it when the storage policy allows. Store failures fail open: the action just runs.
+ * @internal
+ */
+export class CacheResponseStep implements ActionStep {
+  readonly stage = 'cache';
+  readonly name = OWNER;
+  readonly #flights = new SingleFlight<CaptureResult | undefined>();
+  #resolved?: ResolvedCacheOptions;
+  #resolvedFrom?: object;
+
+  constructor(private readonly options: ValidatedCacheResponseOptions) {}
+
+  async run(exchange: ActionExchange, next: () => unknown): Promise<unknown> {
+    const options = this.resolved();
+    const request = exchange.request;
+    const bypass = requestBypassReason(request, options.userScoped);
+    if (bypass) {
+      if (bypass !== 'method') publishCacheEvent({ type: 'bypass', route: request.route, reason: bypass });
+      return next();
+    }
+    const key = await this.entryKey(exchange, options);
+    let lookup: Lookup;
+    try {
+      lookup = await this.lookup(exchange, options, key);
+    } catch (error) {
+      publishCacheEvent({ type: 'store-error', route: request.route, key, error });
+      return next();
+    }
+    const now = Date.now();
+    if (lookup.found) {
+      const { entry, response } = lookup.found;
+      const age = now - entry.storedAt;
+      if (age < entry.ttl) {
+        publishCacheEvent({ type: 'hit', route: request.route, key });
+        return exchange.respond(withHitHeaders(response, age, `${options.cacheName}; hit; ttl=${Math.ceil((entry.ttl - age) / 1000)}`));
+      }
+    }
+    const joined = this.#flights.join(key);
+    if (joined) return this.follow(exchange, joined, next, key);
+    return this.lead(exchange, options, lookup, next);
+  }
+
+  /** Leader of a miss: runs the action (under the cross-process lock if configured) and stores. */
+  private async lead(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup, next: () => unknown): Promise<unknown> {
+    const { key } = lookup;
+    let release: () => void = () => undefined;
+    this.#flights.lead(key, new Promise((resolve) => (release = () => resolve(undefined))).then(() => outcome));
+    let outcome: CaptureResult | undefined;
+    let handle: LockHandle | undefined;
+    try {
+      if (options.lock) {
+        handle = await acquireQuietly(options.lock, key);
+        if (handle) {
+          const again = await this.lookup(exchange, options, key).catch(() => undefined);
+          if (again?.found && Date.now() - again.found.entry.storedAt < again.found.entry.ttl) {
+            await handle.release().catch(() => false);
+            const { entry, response } = again.found;
+            outcome = { complete: true, response };
+            release();
+            publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
+            return exchange.respond(withHitHeaders(response, Date.now() - entry.storedAt, `${options.cacheName}; hit; collapsed`));
+          }
+        }
+      }
+      this.prepareMiss(exchange);
+      const captured = exchange.captureResponse(this.options.maxBodyBytes);
+      void captured.then(async (result) => {
+        outcome = result;
+        release();
+        try {
+          await this.store(exchange, options, lookup, result);
+        } finally {
+          await handle?.release().catch(() => false);
+        }
+      });
+      return next();
+    } catch (error) {
+      release();
+      await handle?.release().catch(() => false);
+      throw error;
+    }
+  }
+
+  /** A concurrent miss on a key being computed: waits for the leader and sends its response. */
+  private async follow(exchange: ActionExchange, flight: Promise<CaptureResult | undefined>, next: () => unknown, key: string): Promise<unknown> {
+    const result = await flight;
+    if (!result?.complete) return next();
+    publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
+    const { status, headers, body } = result.response;
+    return exchange.respond({ status, headers: storableHeaders(headers), body });
+  }
+
+  private prepareMiss(exchange: ActionExchange): void {
+    const { cacheControl, vary } = this.options;
+    exchange.setResponseHeader('cache-status', `${this.#resolved!.cacheName}; fwd=uri-miss`);
+    if (vary.length > 0) exchange.setResponseHeader('vary', mergeVary(exchange.getResponseHeader('vary'), vary));
+    if (cacheControl) {
+      exchange.beforeResponseEnd((status) => {
+        if (status < 400 && exchange.getResponseHeader('cache-control') === undefined) exchange.setResponseHeader('cache-control', cacheControl);
+      });
+    }
+  }
+
+  private async store(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup, result: CaptureResult): Promise<void> {
+    const route = exchange.request.route;
+    if (exchange.request.method === 'HEAD') return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: 'method' });
+    if (!result.complete) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: result.reason });
+    const reason = responseNotStorableReason(result.response, options.statuses);
+    if (reason) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason });
+    try {
+      const tags = await settleTagVersions(options.storage, lookup.tags, lookup.versions);
+      const swr = this.options.staleWhileRevalidate;
+      const entry = encodeEntry(result.response, storableHeaders(result.response.headers), { storedAt: Date.now(), ttl: options.ttl, swr, tags });
+      await options.storage.set(ENTRY_KEY_PREFIX + lookup.key, entry, options.ttl + swr);
+      publishCacheEvent({ type: 'stored', route, key: lookup.key });
+    } catch (error) {
+      publishCacheEvent({ type: 'store-error', route, key: lookup.key, error });
+    }
+  }
+
+  private async lookup(exchange: ActionExchange, options: ResolvedCacheOptions, key: string): Promise<Lookup> {
+    const tags = await this.tagsOf(exchange);
+    const [stored, versions] = await Promise.all([options.storage.get(ENTRY_KEY_PREFIX + key), readTagVersions(options.storage, tags)]);
+    const found = readEntry(stored);
+    return { key, tags, versions, found: found && tagsUnchanged(found.entry.tags, tags, versions) ? found : undefined };
+  }
+
+  private async tagsOf(exchange: ActionExchange): Promise<readonly string[]> {
+    const own = pathTag(exchange.request.path);
+    if (!this.options.tags) return [own];
+    const extra = await this.options.tags(exchange);
+    return [own, ...extra.map((tag) => `tag:${tag}`)];
+  }
+
+  private async entryKey(exchange: ActionExchange, options: ResolvedCacheOptions): Promise<string> {
+    const base = await options.keyFunc(exchange);
+    const { vary } = this.options;
+    if (vary.length === 0) return base;
+    const headers = exchange.request.headers;
+    // Absent and empty are different variants (RFC 9111 §4.1): absent is encoded as null.
+    const values = vary.map((name) => headers[name] ?? null);
+    return `${base}:${createHash('sha256').update(JSON.stringify(values)).digest('hex')}`;
+  }
+
+  /** Options merged with the settings in force; recomputed only when the settings change. */
+  private resolved(): ResolvedCacheOptions {
+    const settings = getExtensionsSettings();
+    if (this.#resolved && this.#resolvedFrom === settings) return this.#resolved;
+    this.#resolvedFrom = settings;
+    return (this.#resolved = this.resolve(settings));
+  }
+
+  private resolve(settings: ReturnType<typeof getExtensionsSettings>): ResolvedCacheOptions {
+    const cacheName = this.options.cache ?? settings.defaultUseCache;
+    const keyFunc = this.options.keyFunc ?? resolveKeyFunc(settings.defaultKeyFunc, OWNER, 'keyFunc');
+    const source = this.options.keyFuncSource ?? settings.defaultKeyFunc;
+    const cacheErrors = this.options.cacheErrors ?? settings.defaultCacheErrors;
+    const statuses = this.options.statuses ?? DEFAULT_CACHEABLE_STATUSES;
+    const storage = getStorage(cacheName, OWNER);
+    const lock = this.options.lock === undefined ? undefined : getLock(this.options.lock, OWNER);
+    return {
+      ttl: this.options.ttl ?? settings.defaultCacheResponseTimeout,
+      storage,
+      cacheName,
+      keyFunc,
+      userScoped: this.options.public || (source instanceof KeyConstructor && Object.values(source.bits).some((bit) => bit instanceof UserKeyBit)),
+      statuses: new Set(cacheErrors ? [...statuses, ...ERROR_STATUSES] : statuses),
+      lock,
+    };
+  }
+}
+
+async function acquireQuietly(lock: Lock, key: string): Promise<LockHandle | undefined> {
+  try {
+    return await lock.acquire(`rcx:fill:${key}`, { ttlMs: LOCK_TTL_MS, waitMs: LOCK_WAIT_MS });
+  } catch {
+    return undefined;
+  }
+}
+
+function withHitHeaders(response: CapturedResponse, ageMs: number, cacheStatus: string): CapturedResponse {
+  const headers: Record<string, HeaderValue> = { ...response.headers, age: String(Math.max(0, Math.floor(ageMs / 1000))), 'cache-status': cacheStatus };
+  return { status: response.status, headers, body: response.body };
+}
+
+function mergeVary(existing: HeaderValue | undefined, names: readonly string[]): string {
+  const current = headerText(existing)
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const lower = new Set(current.map((name) => name.toLowerCase()));
+  return [...current, ...names.filter((name) => !lower.has(name))].join(', ');
+}

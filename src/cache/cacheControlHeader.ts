@@ -1,0 +1,67 @@
+import { InvalidOptionError } from '../errors';
+
+/**
+ * Cache-Control directives sent to clients and shared caches (RFC 9111 §5.2.2), independent of
+ * the server-side `ttl`. Durations are in seconds, as Cache-Control counts them.
+ */
+export interface CacheControlDirectives {
+  /** `public`: any cache may store the response. */
+  public?: boolean;
+  /** `private`: only the user's own cache may store it. */
+  private?: boolean;
+  /** `max-age`, seconds. */
+  maxAgeSeconds?: number;
+  /** `s-maxage` (shared caches), seconds. */
+  sMaxAgeSeconds?: number;
+  /** `stale-while-revalidate` (RFC 5861), seconds. */
+  staleWhileRevalidateSeconds?: number;
+  /** `stale-if-error` (RFC 5861), seconds. */
+  staleIfErrorSeconds?: number;
+  /** `no-cache`: caches must revalidate before every reuse. */
+  noCache?: boolean;
+  /** `must-revalidate`. */
+  mustRevalidate?: boolean;
+  /** `immutable` (RFC 8246). */
+  immutable?: boolean;
+}
+
+const SECONDS_FIELDS = {
+  maxAgeSeconds: 'max-age',
+  sMaxAgeSeconds: 's-maxage',
+  staleWhileRevalidateSeconds: 'stale-while-revalidate',
+  staleIfErrorSeconds: 'stale-if-error',
+} as const;
+
+const FLAG_FIELDS = { public: 'public', private: 'private', noCache: 'no-cache', mustRevalidate: 'must-revalidate', immutable: 'immutable' } as const;
+
+/**
+ * Turns the `cacheControl` option into the header value, validating it (startup errors name
+ * the option).
+ * @internal
+ */
+export function formatCacheControl(value: unknown, owner: string): string {
+  if (value === 'public' || value === 'private') return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError(owner, 'cacheControl', "'public', 'private' or an object of directives", value);
+  }
+  const directives: string[] = [];
+  for (const [field, raw] of Object.entries(value)) {
+    if (raw === undefined) continue;
+    if (field in FLAG_FIELDS) {
+      if (typeof raw !== 'boolean') throw new InvalidOptionError(owner, `cacheControl.${field}`, 'a boolean', raw);
+      if (raw) directives.push(FLAG_FIELDS[field as keyof typeof FLAG_FIELDS]);
+    } else if (field in SECONDS_FIELDS) {
+      if (!Number.isInteger(raw) || (raw as number) < 0) {
+        throw new InvalidOptionError(owner, `cacheControl.${field}`, 'a non-negative integer number of seconds', raw);
+      }
+      directives.push(`${SECONDS_FIELDS[field as keyof typeof SECONDS_FIELDS]}=${raw}`);
+    } else {
+      throw new InvalidOptionError(owner, `cacheControl.${field}`, `one of ${[...Object.keys(FLAG_FIELDS), ...Object.keys(SECONDS_FIELDS)].join(', ')}`, field);
+    }
+  }
+  const text = directives.join(', ');
+  if (directives.includes('public') && directives.includes('private')) {
+    throw new InvalidOptionError(owner, 'cacheControl', 'either public or private, not both', value);
+  }
+  return text;
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import type { Storage } from '../storage/Storage';
+
+/**
+ * Invalidation by tag versions (a generational namespace, drf's UpdatedAtKeyBit idea made
+ * general). Every tag has a version in the shared store; an entry records the versions of its
+ * tags when stored and is valid only while they are unchanged. Invalidating a tag writes a new
+ * version: O(number of tags), no SCAN, no per-process index, and every process sharing the store
+ * sees it on its next read. A missing version (never written, or evicted) never matches, so
+ * eviction can only cause misses, never stale hits.
+ * @internal
+ */
+export const TAG_KEY_PREFIX = 'rcx:tag:';
+
+/** The tag a response gets from its request path, so `@invalidates()` on a write drops the reads. */
+export function pathTag(path: string): string {
+  return `path:${path}`;
+}
+
+/** Current versions of `tags` (undefined where none exists yet), in one round trip. */
+export function readTagVersions(storage: Storage, tags: readonly string[]): Promise<readonly (string | undefined)[]> {
+  return storage.getMany<string>(tags.map((tag) => TAG_KEY_PREFIX + tag));
+}
+
+/** Gives every tag without a version one, and returns the versions to record in an entry. */
+export async function settleTagVersions(
+  storage: Storage,
+  tags: readonly string[],
+  versions: readonly (string | undefined)[],
+): Promise<Record<string, string>> {
+  const recorded: Record<string, string> = {};
+  const writes: Promise<unknown>[] = [];
+  tags.forEach((tag, index) => {
+    let version = versions[index];
+    if (typeof version !== 'string') {
+      version = newVersion();
+      writes.push(storage.set(TAG_KEY_PREFIX + tag, version));
+    }
+    recorded[tag] = version;
+  });
+  await Promise.all(writes);
+  return recorded;
+}
+
+/** Whether the versions an entry recorded are still the current ones. */
+export function tagsUnchanged(recorded: Readonly<Record<string, string>>, tags: readonly string[], current: readonly (string | undefined)[]): boolean {
+  for (let index = 0; index < tags.length; index++) {
+    const version = current[index];
+    if (version === undefined || recorded[tags[index]] !== version) return false;
+  }
+  return true;
+}
+
+/** Moves every tag to a new version, invalidating all entries recorded with the old ones. */
+export async function bumpTagVersions(storage: Storage, tags: readonly string[]): Promise<void> {
+  await Promise.all(tags.map((tag) => storage.set(TAG_KEY_PREFIX + tag, newVersion())));
+}
+
+function newVersion(): string {
+  return randomBytes(9).toString('base64url');
+}
