@@ -2,6 +2,14 @@ import { Container, Token } from 'typedi';
 import { InvalidOptionError } from './errors';
 import type { KeyFunc } from './keys/KeyFunc';
 import { DefaultKeyConstructor } from './keys/DefaultKeyConstructor';
+import type Keyv from 'keyv';
+import { InProcessLock } from './locks/InProcessLock';
+import type { Lock } from './locks/Lock';
+import { isLock } from './locks/getLock';
+import { createMemoryStorage } from './storage/createMemoryStorage';
+import type { Storage } from './storage/Storage';
+import { isKeyvLike } from './storage/KeyvStorage';
+import { isStorage } from './storage/getStorage';
 
 /**
  * Library-wide settings, the defaults every decorator falls back to (drf-extensions'
@@ -39,6 +47,17 @@ export interface ExtensionsSettings {
    * @default false
    */
   defaultKeyConstructorMemoizeForRequest: boolean;
+  /**
+   * Named stores (drf's `CACHES`): a `Keyv` (wrapped so its errors are never swallowed) or a
+   * `Storage`. `configureExtensions` merges by name, so giving `special` keeps `default`.
+   * @default { default: createMemoryStorage() } (bounded in-memory LRU)
+   */
+  caches: Record<string, Keyv | Storage>;
+  /**
+   * Named locks used by `@idempotencyKey` and `@cacheResponse({ lock })`; merged by name.
+   * @default { default: new InProcessLock() }
+   */
+  locks: Record<string, Lock>;
 }
 
 /** typedi token under which the resolved settings live. */
@@ -52,6 +71,8 @@ function createDefaultSettings(): ExtensionsSettings {
     defaultKeyFunc: new DefaultKeyConstructor(),
     defaultEtagFunc: new DefaultKeyConstructor(),
     defaultKeyConstructorMemoizeForRequest: false,
+    caches: { default: createMemoryStorage() },
+    locks: { default: new InProcessLock() },
   };
 }
 
@@ -61,11 +82,24 @@ function createDefaultSettings(): ExtensionsSettings {
  *
  * @example
  * ```ts
- * configureExtensions({ defaultCacheResponseTimeout: 60_000, defaultKeyConstructorMemoizeForRequest: true });
+ * configureExtensions({
+ *   defaultCacheResponseTimeout: 60_000,
+ *   caches: { special: createRedisStorage('redis://127.0.0.1:6380') },
+ *   locks: { default: new RedisLock('redis://127.0.0.1:6380') },
+ * });
  * ```
  */
 export function configureExtensions(settings: Partial<ExtensionsSettings>): Readonly<ExtensionsSettings> {
-  const next = { ...getExtensionsSettings(), ...withoutUndefined(settings) };
+  const current = getExtensionsSettings();
+  for (const name of ['caches', 'locks'] as const) {
+    const named: unknown = settings[name];
+    if (named !== undefined && (typeof named !== 'object' || named === null || ![Object.prototype, null].includes(Object.getPrototypeOf(named)))) {
+      throw new InvalidOptionError('configureExtensions', name, 'a plain object of named entries', named);
+    }
+  }
+  const next = { ...current, ...withoutUndefined(settings) };
+  next.caches = { ...current.caches, ...withoutUndefined(settings.caches ?? {}) } as ExtensionsSettings['caches'];
+  next.locks = { ...current.locks, ...withoutUndefined(settings.locks ?? {}) } as ExtensionsSettings['locks'];
   validateSettings(next);
   Container.set(EXTENSIONS_SETTINGS, next);
   return next;
@@ -92,6 +126,15 @@ function validateSettings(settings: ExtensionsSettings): void {
   }
   if (typeof settings.defaultUseCache !== 'string' || settings.defaultUseCache === '') {
     throw new InvalidOptionError(owner, 'defaultUseCache', 'a store name', settings.defaultUseCache);
+  }
+  for (const [name, cache] of Object.entries(settings.caches)) {
+    if (!isStorage(cache) && !isKeyvLike(cache)) throw new InvalidOptionError(owner, `caches.${name}`, 'a Keyv instance or a Storage', cache);
+  }
+  for (const [name, lock] of Object.entries(settings.locks)) {
+    if (!isLock(lock)) throw new InvalidOptionError(owner, `locks.${name}`, 'a Lock (InProcessLock, FileLock, RedisLock or one with acquire/renew/release/scope)', lock);
+  }
+  if (!Object.hasOwn(settings.caches, settings.defaultUseCache)) {
+    throw new InvalidOptionError(owner, 'defaultUseCache', `one of the configured caches (${Object.keys(settings.caches).join(', ')})`, settings.defaultUseCache);
   }
 }
 

@@ -1,0 +1,80 @@
+import KeyvRedis, { createClient, type RedisClientConnectionType, type RedisClientType } from '@keyv/redis';
+import Keyv from 'keyv';
+import { InvalidOptionError } from '../errors';
+import { withoutUndefined } from '../locks/withoutUndefined';
+import { KeyvStorage } from './KeyvStorage';
+
+/** Options of {@link createRedisStorage}. */
+export interface RedisStorageOptions {
+  /**
+   * Prefix of every key, applied once: keys are stored as `<namespace>::<key>`. For an
+   * `@keyv/redis` store passed in, its own namespace is kept unless this is given.
+   * @default 'rcx'
+   */
+  namespace?: string;
+  /**
+   * Longest wait for one storage call, in milliseconds.
+   * @default 2000
+   */
+  timeoutMs?: number;
+  /**
+   * Longest wait for a connection, in milliseconds (for a client this helper creates, also its
+   * socket connect timeout).
+   * @default 1000
+   */
+  connectTimeoutMs?: number;
+}
+
+const DEFAULT_REDIS_STORAGE_OPTIONS = Object.freeze({ namespace: 'rcx', timeoutMs: 2000, connectTimeoutMs: 1000 });
+const owner = 'createRedisStorage';
+
+/**
+ * Builds a Redis-backed {@link KeyvStorage} from a `redis://` URL, a node-redis v5 client, or an
+ * `@keyv/redis` store. The namespace is applied by the Redis store only (keyv's own prefix is
+ * switched off, which avoids the `ns::ns:key` double prefix). A client made from a URL has no
+ * offline queue and a bounded reconnect backoff, so calls fail fast while Redis is down and work
+ * again once it is back; every call is also bounded by `timeoutMs`. An `@keyv/redis` store passed
+ * in keeps its own error options (failures are still detected through its `error` events).
+ * `storage.keyv` is the Keyv.
+ *
+ * @example
+ * ```ts
+ * configureExtensions({ caches: { default: createRedisStorage('redis://127.0.0.1:6380', { namespace: 'shop' }) } });
+ * ```
+ */
+export function createRedisStorage(target: string | RedisClientConnectionType | KeyvRedis<unknown>, options: RedisStorageOptions = {}): KeyvStorage {
+  const namespaceGiven = options.namespace !== undefined;
+  const resolved = { ...DEFAULT_REDIS_STORAGE_OPTIONS, ...withoutUndefined(options) };
+  if (typeof resolved.namespace !== 'string' || resolved.namespace === '') {
+    throw new InvalidOptionError(owner, 'namespace', 'a non-empty string', resolved.namespace);
+  }
+  if (!(Number.isFinite(resolved.connectTimeoutMs) && resolved.connectTimeoutMs > 0)) {
+    throw new InvalidOptionError(owner, 'connectTimeoutMs', 'a positive number of milliseconds', resolved.connectTimeoutMs);
+  }
+  const store = toStore(target, resolved.connectTimeoutMs);
+  if (namespaceGiven || store !== target) store.namespace = resolved.namespace;
+  if (store !== target) {
+    store.throwOnConnectError = true;
+    store.throwOnErrors = true;
+    store.connectionTimeout = resolved.connectTimeoutMs;
+  }
+  const keyv = new Keyv({ store, namespace: store.namespace, useKeyPrefix: false, throwOnErrors: true });
+  return new KeyvStorage(keyv, { timeoutMs: resolved.timeoutMs, scope: 'cluster' });
+}
+
+function toStore(target: unknown, connectTimeoutMs: number): KeyvRedis<unknown> {
+  if (target instanceof KeyvRedis) return target;
+  if (typeof target === 'string') {
+    // No offline queue: while Redis is down a command fails at once instead of queueing forever.
+    const client = createClient({
+      url: target,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000) },
+    });
+    return new KeyvRedis(client);
+  }
+  if (typeof target === 'object' && target !== null && typeof (target as RedisClientType).connect === 'function') {
+    return new KeyvRedis(target as RedisClientConnectionType);
+  }
+  throw new InvalidOptionError(owner, 'target', 'a redis:// URL, a node-redis client or an @keyv/redis store', target);
+}
