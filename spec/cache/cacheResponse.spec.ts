@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
   ContentType,
   Delete,
@@ -19,6 +20,7 @@ import {
 import { cacheResponse } from '../../src/cache/cacheResponse';
 import { invalidates } from '../../src/cache/invalidates';
 import { invalidateTags } from '../../src/cache/invalidateTags';
+import { CACHE_CHANNEL_NAME, type CacheEvent } from '../../src/cache/cacheEvents';
 import { KeyConstructor } from '../../src/keys/KeyConstructor';
 import { UniqueMethodIdKeyBit } from '../../src/keys/bits/UniqueMethodIdKeyBit';
 import { ParamsKeyBit } from '../../src/keys/bits/ParamsKeyBit';
@@ -400,6 +402,76 @@ for (const driver of DRIVERS) {
 
       expect([first.status, second.status]).to.deep.equal([200, 200]);
       expect(runs.plain).to.equal(2);
+    });
+  });
+}
+
+@JsonController('/swr')
+class StaleController {
+  @Get('/news')
+  @cacheResponse({ ttl: 1, staleWhileRevalidate: 60_000 })
+  news() {
+    count('news');
+    return { run: runs.news };
+  }
+
+  @Get('/validated')
+  @Header('ETag', '"v1"')
+  @Header('Last-Modified', 'Sun, 01 Nov 2026 10:00:00 GMT')
+  @cacheResponse()
+  validated() {
+    count('validated');
+    return { run: runs.validated };
+  }
+}
+
+for (const driver of DRIVERS) {
+  describe(`@cacheResponse staleWhileRevalidate and revalidation (${driver})`, () => {
+    let server: TestServer;
+    const events: CacheEvent[] = [];
+    const listener = (message: unknown) => events.push(message as CacheEvent);
+
+    before(async () => {
+      subscribe(CACHE_CHANNEL_NAME, listener);
+      server = await startServer(driver, { controllers: [StaleController] });
+    });
+    after(async () => {
+      unsubscribe(CACHE_CHANNEL_NAME, listener);
+      await server.close();
+    });
+    beforeEach(() => {
+      resetExtensions();
+      configureExtensions({ caches: { default: createMemoryStorage() } });
+      for (const name of Object.keys(runs)) delete runs[name];
+      events.length = 0;
+    });
+
+    it('serves a stale entry at once and refreshes it once in the background', async () => {
+      const first = await server.send('/swr/news');
+      await until(() => events.some((event) => event.type === 'stored'), 'the first response was stored');
+      const storedAt = Date.now();
+      await until(() => Date.now() > storedAt + 2, 'the entry went stale');
+      events.length = 0;
+      const stale = await server.send('/swr/news');
+      await until(() => events.some((event) => event.type === 'stored'), 'the background refresh stored its response');
+      const refreshed = await server.send('/swr/news');
+
+      expect(stale.body.equals(first.body)).to.equal(true);
+      expect(stale.headers['cache-status']).to.match(/fwd=stale/);
+      expect(runs.news).to.equal(2);
+      expect(refreshed.json()).to.deep.equal({ run: 2 });
+    });
+
+    it('answers 304 from the stored validators without running the action', async () => {
+      await server.send('/swr/validated');
+      const byEtag = await server.send('/swr/validated', { headers: { 'if-none-match': 'W/"v1"' } });
+      const byDate = await server.send('/swr/validated', { headers: { 'if-modified-since': 'Sun, 01 Nov 2026 10:00:00 GMT' } });
+      const changed = await server.send('/swr/validated', { headers: { 'if-none-match': '"v0"' } });
+
+      expect(runs.validated).to.equal(1);
+      expect([byEtag.status, byDate.status, changed.status]).to.deep.equal([304, 304, 200]);
+      expect(byEtag.headers.etag).to.equal('"v1"');
+      expect(byEtag.body.length).to.equal(0);
     });
   });
 }

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ActionExchange } from '../http/ActionExchange';
 import type { ActionStep } from '../http/actionHook';
 import type { CaptureResult, CapturedResponse, HeaderValue } from '../http/CapturedResponse';
+import { evaluatePreconditions } from '../etag/evaluatePreconditions';
+import { parseHttpDate } from '../etag/httpDate';
+import { pickNotModifiedHeaders } from '../etag/notModifiedHeaders';
 import { resolveKeyFunc } from '../keys/KeyFunc';
 import { KeyConstructor } from '../keys/KeyConstructor';
 import { UserKeyBit } from '../keys/bits/UserKeyBit';
@@ -25,6 +28,7 @@ import {
 import { pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
 
 const OWNER = '@cacheResponse';
+const EMPTY = Buffer.alloc(0);
 const ENTRY_KEY_PREFIX = 'rcx:response:';
 const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
@@ -58,6 +62,7 @@ export class CacheResponseStep implements ActionStep {
   readonly stage = 'cache';
   readonly name = OWNER;
   readonly #flights = new SingleFlight<CaptureResult | undefined>();
+  readonly #refreshing = new Set<string>();
   #resolved?: ResolvedCacheOptions;
   #resolvedFrom?: object;
 
@@ -79,18 +84,53 @@ export class CacheResponseStep implements ActionStep {
       publishCacheEvent({ type: 'store-error', route: request.route, key, error });
       return next();
     }
-    const now = Date.now();
-    if (lookup.found) {
+    if (lookup.found && !exchange.isBackgroundRefresh) {
       const { entry, response } = lookup.found;
-      const age = now - entry.storedAt;
+      const age = Date.now() - entry.storedAt;
       if (age < entry.ttl) {
         publishCacheEvent({ type: 'hit', route: request.route, key });
-        return exchange.respond(withHitHeaders(response, age, `${options.cacheName}; hit; ttl=${Math.ceil((entry.ttl - age) / 1000)}`));
+        return this.replay(exchange, key, response, age, `${options.cacheName}; hit; ttl=${Math.ceil((entry.ttl - age) / 1000)}`);
+      }
+      if (age < entry.ttl + entry.swr) {
+        publishCacheEvent({ type: 'stale', route: request.route, key });
+        this.refreshOnce(exchange, key);
+        return this.replay(exchange, key, response, age, `${options.cacheName}; hit; fwd=stale`);
       }
     }
     const joined = this.#flights.join(key);
-    if (joined) return this.follow(exchange, joined, next, key);
+    if (joined && !exchange.isBackgroundRefresh) return this.follow(exchange, joined, next, key);
     return this.lead(exchange, options, lookup, next);
+  }
+
+  /**
+   * Sends a stored response, or a 304 when the request's If-None-Match / If-Modified-Since
+   * match the stored validators (RFC 9111 §4.3.2): revalidation costs no action run.
+   */
+  private replay(exchange: ActionExchange, key: string, response: CapturedResponse, ageMs: number, cacheStatus: string): unknown {
+    const request = exchange.request;
+    const etag = response.headers.etag;
+    const lastModified = response.headers['last-modified'];
+    if ((etag !== undefined || lastModified !== undefined) && (request.headers['if-none-match'] !== undefined || request.headers['if-modified-since'] !== undefined)) {
+      const result = evaluatePreconditions({
+        method: request.method,
+        headers: { 'if-none-match': request.headerLines('if-none-match'), 'if-modified-since': request.headerLines('if-modified-since') },
+        etag: etag === undefined ? undefined : headerText(etag),
+        lastModified: lastModified === undefined ? undefined : parseHttpDate(headerText(lastModified)),
+      });
+      if (result.outcome === 'not-modified') {
+        publishCacheEvent({ type: 'revalidated', route: request.route, key });
+        const headers = pickNotModifiedHeaders(response.headers);
+        return exchange.respond(withHitHeaders({ status: 304, headers, body: EMPTY }, ageMs, cacheStatus));
+      }
+    }
+    return exchange.respond(withHitHeaders(response, ageMs, cacheStatus));
+  }
+
+  /** One background refresh per key at a time in this process. */
+  private refreshOnce(exchange: ActionExchange, key: string): void {
+    if (this.#refreshing.has(key)) return;
+    this.#refreshing.add(key);
+    void exchange.refreshInBackground().finally(() => this.#refreshing.delete(key));
   }
 
   /** Leader of a miss: runs the action (under the cross-process lock if configured) and stores. */

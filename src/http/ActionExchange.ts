@@ -1,10 +1,11 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { KeyBitContext } from '../keys/KeyBit';
 import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
 import { beforeResponseEnd, captureResponse, type BeforeEndHook } from './responseInterceptor';
 import { requestViewOf, type RouteInfo } from './createRequestView';
 import type { RequestView } from './RequestView';
+import { isRefreshRequest, sendRefreshRequest } from './refreshRequest';
 import { respond } from './respond';
 
 /**
@@ -29,6 +30,24 @@ export class ActionExchange implements KeyBitContext {
     readonly args: readonly unknown[],
   ) {
     this.request = requestViewOf(action, routeInfo);
+  }
+
+  /** The Node request both drivers read from. */
+  private get nodeRequest(): IncomingMessage {
+    return this.action.context ? this.action.context.req : this.action.request;
+  }
+
+  /** Whether this request is this process's own background refresh (see `refreshInBackground`). */
+  get isBackgroundRefresh(): boolean {
+    return isRefreshRequest(this.nodeRequest);
+  }
+
+  /**
+   * Runs the same GET again in the background, through the whole route, marked so that
+   * `isBackgroundRefresh` is true there. Resolves when it has ended; never rejects.
+   */
+  refreshInBackground(): Promise<void> {
+    return sendRefreshRequest(this.nodeRequest, this.request.url);
   }
 
   /** The Node response both drivers finally write to. */
