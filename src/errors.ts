@@ -99,3 +99,22 @@ function describeValue(value: unknown): string {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Two decorators that exclude each other sit on one action (e.g. `@idempotencyKeyExempt` and `@idempotencyKey`). Thrown at startup. */
+export class ConflictingDecoratorsError extends ExtensionsError {
+  /**
+   * @param action - the action, e.g. `OrderController.create`
+   * @param first - the decorator already applied
+   * @param second - the decorator being applied
+   */
+  constructor(action: string, first: string, second: string) {
+    super(`${second}: ${action} already has ${first}; the two cannot be combined on one action`);
+  }
+}
+
+/** RFC 6585 §5: a request header field (e.g. an `If-None-Match` list) is larger than accepted. */
+export class RequestHeaderFieldsTooLargeError extends ExtensionsHttpError {
+  constructor(message = 'Request Header Fields Too Large') {
+    super(431, message);
+  }
+}

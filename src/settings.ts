@@ -10,6 +10,8 @@ import { createMemoryStorage } from './storage/createMemoryStorage';
 import type { Storage } from './storage/Storage';
 import { isKeyvLike } from './storage/KeyvStorage';
 import { isStorage } from './storage/getStorage';
+import type { IdempotencySettings } from './idempotency/IdempotencyKeyOptions';
+import { validateIdempotencyOptions } from './idempotency/validateIdempotencyOptions';
 
 /**
  * Library-wide settings, the defaults every decorator falls back to (drf-extensions'
@@ -58,6 +60,12 @@ export interface ExtensionsSettings {
    * @default { default: new InProcessLock() }
    */
   locks: Record<string, Lock>;
+  /**
+   * Defaults of `@idempotencyKey`, `@idempotencyKeyManual` and `IdempotencyKeyMiddleware`
+   * (every field of `IdempotencyKeyOptions`, plus the `clock`); merged field by field.
+   * @default {} (the defaults of `IdempotencyKeyOptions`)
+   */
+  idempotency: IdempotencySettings;
 }
 
 /** typedi token under which the resolved settings live. */
@@ -73,6 +81,7 @@ function createDefaultSettings(): ExtensionsSettings {
     defaultKeyConstructorMemoizeForRequest: false,
     caches: { default: createMemoryStorage() },
     locks: { default: new InProcessLock() },
+    idempotency: {},
   };
 }
 
@@ -100,6 +109,7 @@ export function configureExtensions(settings: Partial<ExtensionsSettings>): Read
   const next = { ...current, ...withoutUndefined(settings) };
   next.caches = { ...current.caches, ...withoutUndefined(settings.caches ?? {}) } as ExtensionsSettings['caches'];
   next.locks = { ...current.locks, ...withoutUndefined(settings.locks ?? {}) } as ExtensionsSettings['locks'];
+  next.idempotency = validateIdempotencyOptions({ ...current.idempotency, ...withoutUndefined(settings.idempotency ?? {}) }, 'configureExtensions: idempotency', true);
   validateSettings(next);
   Container.set(EXTENSIONS_SETTINGS, next);
   return next;
