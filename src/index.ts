@@ -40,6 +40,25 @@ export { computeContentEtag } from './etag/computeContentEtag';
 export { parseHttpDate, formatHttpDate } from './etag/httpDate';
 export { NOT_MODIFIED_HEADERS, pickNotModifiedHeaders } from './etag/notModifiedHeaders';
 
+// idempotency
+export { idempotencyKey } from './idempotency/idempotencyKey';
+export { idempotencyKeyExempt } from './idempotency/idempotencyKeyExempt';
+export { idempotencyKeyManual } from './idempotency/idempotencyKeyManual';
+export { IdempotencyKeyMiddleware } from './idempotency/IdempotencyKeyMiddleware';
+export { ExemptIdempotencyKeyMiddleware } from './idempotency/ExemptIdempotencyKeyMiddleware';
+export {
+  DEFAULT_IDEMPOTENCY_OPTIONS,
+  type IdempotencyKeyOptions,
+  type IdempotencySettings,
+  type InFlightPolicy,
+} from './idempotency/IdempotencyKeyOptions';
+export type { IdempotencyInfo } from './idempotency/IdempotencyInfo';
+export { IdempotencyKeyBit } from './idempotency/IdempotencyKeyBit';
+export { IdempotencyScopeKeyConstructor, IdempotencyFingerprint } from './idempotency/idempotencyKeyConstructors';
+export { IDEMPOTENCY_PROBLEMS, IDEMPOTENCY_PROBLEM_BASE, type IdempotencyProblem } from './idempotency/idempotencyProblems';
+export { IDEMPOTENCY_CHANNEL_NAME, type IdempotencyEvent } from './idempotency/idempotencyEvents';
+export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency/parseIdempotencyKey';
+
 // settings
 export { configureExtensions, getExtensionsSettings, resetExtensions, EXTENSIONS_SETTINGS, type ExtensionsSettings } from './settings';
 
@@ -66,6 +85,7 @@ export type { CapturedResponse, HeaderValue } from './http/CapturedResponse';
 
 // errors
 export {
+  ConflictingDecoratorsError,
   ExtensionsError,
   ExtensionsHttpError,
   InvalidOptionError,
@@ -74,5 +94,6 @@ export {
   LockTimeoutError,
   PreconditionFailedError,
   PreconditionRequiredError,
+  RequestHeaderFieldsTooLargeError,
   StorageError,
 } from './errors';
