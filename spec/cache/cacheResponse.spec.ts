@@ -403,6 +403,23 @@ for (const driver of DRIVERS) {
       expect([first.status, second.status]).to.deep.equal([200, 200]);
       expect(runs.plain).to.equal(2);
     });
+
+    it('still runs the action once for concurrent misses on one key while the store fails', async () => {
+      configureExtensions({ caches: { default: failingStorage() } });
+      latch = new Latch();
+      let failedLookups = 0;
+      const listener = (message: unknown) => (failedLookups += (message as CacheEvent).type === 'store-error' ? 1 : 0);
+      subscribe(CACHE_CHANNEL_NAME, listener);
+      const responses = Array.from({ length: 20 }, () => server.send('/c/slow'));
+      await until(() => failedLookups === 20, 'all 20 lookups failed').finally(() => unsubscribe(CACHE_CHANNEL_NAME, listener));
+      latch.open();
+      const all = await Promise.all(responses);
+      const again = await server.send('/c/slow');
+
+      expect(runs.slow).to.equal(2);
+      expect(all.every((response) => response.status === 200 && response.text === all[0].text)).to.equal(true);
+      expect(again.json()).to.deep.equal({ run: 2 });
+    });
   });
 }
 

@@ -1,18 +1,22 @@
 import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
 
-/** Envelope format version; an entry of another version is a miss, never a crash. */
-const ENTRY_VERSION = 1;
+/** Envelope format version; an entry of another version (or shape) is a miss, never a crash. */
+const ENTRY_VERSION = 2;
+
+/** Stored values up to this many characters have their decoding remembered in this process. */
+const MEMO_MAX_CHARS = 64 * 1024;
+
+/** Entry keys whose decoding is remembered (oldest forgotten first). */
+const MEMO_MAX_ENTRIES = 256;
 
 /**
- * A stored response: a plain, JSON-safe, versioned envelope (no eval, no class instances), so
- * any keyv store can hold it and a compromised store cannot make us run code.
+ * What a stored response records besides its body: plain JSON (no eval, no class instances),
+ * so any keyv store can hold it and a compromised store cannot make us run code.
  */
 export interface CacheEntry {
   readonly v: typeof ENTRY_VERSION;
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[]>>;
-  /** Body bytes, base64. */
-  readonly body: string;
   /** When the response was stored (ms since epoch). */
   readonly storedAt: number;
   /** Fresh until `storedAt + ttl`. */
@@ -23,34 +27,66 @@ export interface CacheEntry {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** Builds the envelope of a response. */
+/** A stored entry and the response it replays. */
+export interface DecodedEntry {
+  readonly entry: CacheEntry;
+  readonly response: CapturedResponse;
+}
+
+/**
+ * Builds the stored value of a response: one string, `<entry JSON>\n<body base64>`. A single
+ * string keeps the store's own serializer cheap (keyv's JSON reviver visits one value instead of
+ * every header and tag), and lets a reader recognise a value it has decoded before.
+ */
 export function encodeEntry(
   response: CapturedResponse,
   headers: Readonly<Record<string, HeaderValue>>,
   meta: { storedAt: number; ttl: number; swr: number; tags: Record<string, string> },
-): CacheEntry {
+): string {
   const plainHeaders: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
     plainHeaders[name] = Array.isArray(value) ? [...value] : String(value);
   }
-  return { v: ENTRY_VERSION, status: response.status, headers: plainHeaders, body: response.body.toString('base64'), ...meta };
+  const entry: CacheEntry = { v: ENTRY_VERSION, status: response.status, headers: plainHeaders, ...meta };
+  // JSON.stringify escapes line breaks, so the first '\n' always ends the entry JSON.
+  return `${JSON.stringify(entry)}\n${response.body.toString('base64')}`;
 }
 
-const decoded = new WeakMap<CacheEntry, CapturedResponse>();
+const memo = new Map<string, { readonly value: string; readonly decoded: DecodedEntry }>();
 
 /**
- * The stored entry if the value is a well-formed envelope of this version, else `undefined`
- * (treated as a miss). Decoding is remembered per entry object, so an in-memory store pays once.
+ * The entry stored under `key` if `value` is a well-formed envelope of this version, else
+ * `undefined` (treated as a miss). A hit on a value decoded before (compared as a whole string,
+ * so any change is a new decoding) reuses that decoding: no JSON parse, validation or base64
+ * decode per hit. The reused response is frozen and only ever read.
  */
-export function readEntry(value: unknown): { entry: CacheEntry; response: CapturedResponse } | undefined {
-  if (!isEntry(value)) return undefined;
-  let response = decoded.get(value);
-  if (!response) {
-    response = { status: value.status, headers: value.headers, body: Buffer.from(value.body, 'base64') };
-    decoded.set(value, response);
+export function readEntry(key: string, value: unknown): DecodedEntry | undefined {
+  if (typeof value !== 'string') return undefined;
+  const remembered = memo.get(key);
+  if (remembered !== undefined && remembered.value === value) return remembered.decoded;
+  const decoded = decodeEntry(value);
+  if (decoded !== undefined && value.length <= MEMO_MAX_CHARS) {
+    memo.delete(key);
+    if (memo.size >= MEMO_MAX_ENTRIES) memo.delete(memo.keys().next().value as string);
+    memo.set(key, { value, decoded });
   }
-  return { entry: value, response };
+  return decoded;
+}
+
+function decodeEntry(value: string): DecodedEntry | undefined {
+  const split = value.indexOf('\n');
+  if (split < 0) return undefined;
+  let entry: unknown;
+  try {
+    entry = JSON.parse(value.slice(0, split));
+  } catch {
+    return undefined;
+  }
+  if (!isEntry(entry)) return undefined;
+  const headers = Object.freeze({ ...entry.headers });
+  const response: CapturedResponse = Object.freeze({ status: entry.status, headers, body: Buffer.from(value.slice(split + 1), 'base64') });
+  return Object.freeze({ entry, response });
 }
 
 function isEntry(value: unknown): value is CacheEntry {
@@ -59,7 +95,6 @@ function isEntry(value: unknown): value is CacheEntry {
   return (
     entry.v === ENTRY_VERSION &&
     Number.isInteger(entry.status) &&
-    typeof entry.body === 'string' &&
     typeof entry.storedAt === 'number' &&
     typeof entry.ttl === 'number' &&
     typeof entry.swr === 'number' &&

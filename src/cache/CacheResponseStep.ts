@@ -13,7 +13,7 @@ import { getLock } from '../locks/getLock';
 import { getExtensionsSettings } from '../settings';
 import type { Storage } from '../storage/Storage';
 import { getStorage } from '../storage/getStorage';
-import { encodeEntry, readEntry, type CacheEntry } from './CacheEntry';
+import { encodeEntry, readEntry, type DecodedEntry } from './CacheEntry';
 import type { ValidatedCacheResponseOptions } from './CacheResponseOptions';
 import { publishCacheEvent } from './cacheEvents';
 import { SingleFlight } from './singleFlight';
@@ -49,7 +49,9 @@ interface Lookup {
   readonly key: string;
   readonly tags: readonly string[];
   readonly versions: readonly (string | undefined)[];
-  readonly found?: { entry: CacheEntry; response: CapturedResponse };
+  readonly found?: DecodedEntry;
+  /** The store failed: the miss runs without the cross-process lock and stores nothing. */
+  readonly storeFailed?: boolean;
 }
 
 /**
@@ -82,7 +84,8 @@ export class CacheResponseStep implements ActionStep {
       lookup = await this.lookup(exchange, options, key);
     } catch (error) {
       publishCacheEvent({ type: 'store-error', route: request.route, key, error });
-      return next();
+      // Fail open, yet still one run per key in this process: an outage must not also let a stampede through.
+      lookup = { key, tags: [], versions: [], storeFailed: true };
     }
     if (lookup.found && !exchange.isBackgroundRefresh) {
       const { entry, response } = lookup.found;
@@ -141,7 +144,7 @@ export class CacheResponseStep implements ActionStep {
     let outcome: CaptureResult | undefined;
     let handle: LockHandle | undefined;
     try {
-      if (options.lock) {
+      if (options.lock && !lookup.storeFailed) {
         handle = await acquireQuietly(options.lock, key);
         if (handle) {
           const again = await this.lookup(exchange, options, key).catch(() => undefined);
@@ -196,6 +199,7 @@ export class CacheResponseStep implements ActionStep {
 
   private async store(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup, result: CaptureResult): Promise<void> {
     const route = exchange.request.route;
+    if (lookup.storeFailed) return;
     if (exchange.request.method === 'HEAD') return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: 'method' });
     if (!result.complete) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: result.reason });
     const reason = responseNotStorableReason(result.response, options.statuses);
@@ -214,7 +218,7 @@ export class CacheResponseStep implements ActionStep {
   private async lookup(exchange: ActionExchange, options: ResolvedCacheOptions, key: string): Promise<Lookup> {
     const tags = await this.tagsOf(exchange);
     const [stored, versions] = await Promise.all([options.storage.get(ENTRY_KEY_PREFIX + key), readTagVersions(options.storage, tags)]);
-    const found = readEntry(stored);
+    const found = readEntry(key, stored);
     return { key, tags, versions, found: found && tagsUnchanged(found.entry.tags, tags, versions) ? found : undefined };
   }
 
@@ -271,9 +275,20 @@ async function acquireQuietly(lock: Lock, key: string): Promise<LockHandle | und
   }
 }
 
+const lastHits = new WeakMap<CapturedResponse, CapturedResponse>();
+
+/**
+ * The response with `Age` and `Cache-Status` added. Hits within one second of age share one
+ * frozen response object, so a hot entry costs no header copy per request.
+ */
 function withHitHeaders(response: CapturedResponse, ageMs: number, cacheStatus: string): CapturedResponse {
-  const headers: Record<string, HeaderValue> = { ...response.headers, age: String(Math.max(0, Math.floor(ageMs / 1000))), 'cache-status': cacheStatus };
-  return { status: response.status, headers, body: response.body };
+  const age = String(Math.max(0, Math.floor(ageMs / 1000)));
+  const last = lastHits.get(response);
+  if (last !== undefined && last.headers.age === age && last.headers['cache-status'] === cacheStatus) return last;
+  const headers: Record<string, HeaderValue> = { ...response.headers, age, 'cache-status': cacheStatus };
+  const hit = Object.freeze({ status: response.status, headers: Object.freeze(headers), body: response.body });
+  lastHits.set(response, hit);
+  return hit;
 }
 
 function mergeVary(existing: HeaderValue | undefined, names: readonly string[]): string {

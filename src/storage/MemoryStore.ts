@@ -79,6 +79,11 @@ export class MemoryStore extends EventEmitter {
   }
 
   async get<T>(key: string): Promise<T | undefined> {
+    return this.read(key) as T | undefined;
+  }
+
+  /** The value under `key` (refreshing its recency), or `undefined`; synchronous. */
+  read(key: string): unknown {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (this.isExpired(entry)) {
@@ -87,7 +92,7 @@ export class MemoryStore extends EventEmitter {
     }
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return entry.value as T;
+    return entry.value;
   }
 
   async getMany<T>(keys: string[]): Promise<Array<T | undefined>> {
@@ -100,6 +105,11 @@ export class MemoryStore extends EventEmitter {
 
   /** Stores `value`; `false` (nothing stored) when the entry alone exceeds `maxBytes`. */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    return this.write(key, value, ttl);
+  }
+
+  /** Stores `value` synchronously; `false` (nothing stored) when it alone exceeds `maxBytes`. */
+  write(key: string, value: unknown, ttl?: number): boolean {
     const bytes = ENTRY_OVERHEAD_BYTES + Buffer.byteLength(key) + sizeOf(value);
     const previous = this.entries.get(key);
     if (previous !== undefined) this.remove(key, previous);
@@ -112,6 +122,11 @@ export class MemoryStore extends EventEmitter {
   }
 
   async delete(key: string): Promise<boolean> {
+    return this.erase(key);
+  }
+
+  /** Deletes `key` synchronously; `true` if a live entry was deleted. */
+  erase(key: string): boolean {
     const entry = this.entries.get(key);
     if (entry === undefined) return false;
     this.remove(key, entry);

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+
+/** Linux USER_HZ: /proc reports CPU times in these ticks. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The part of autocannon 9's result this file reads (the package ships no types). */
+interface AutocannonResult {
+  readonly requests: { readonly average: number; readonly total: number };
+  readonly latency: { readonly p50: number; readonly p99: number };
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+}
+
+const autocannon = require('autocannon') as (options: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
+
+/** One autocannon run, reduced to what the tables show. */
+export interface LoadResult {
+  /** Mean requests per second over the run. */
+  readonly requestsPerSecond: number;
+  /** Requests completed in the run. */
+  readonly requests: number;
+  /** Server CPU time (user + system) per request in microseconds, when the server's pid was given. */
+  readonly cpuMicrosPerRequest?: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Connection errors and timeouts. */
+  readonly errors: number;
+  /** Responses outside 2xx. */
+  readonly non2xx: number;
+}
+
+/** Options of {@link runLoad}. */
+export interface LoadOptions {
+  /**
+   * Concurrent connections (autocannon `-c`).
+   * @default 50
+   */
+  connections?: number;
+  /**
+   * Seconds of load (autocannon `-d`).
+   * @default 5
+   */
+  durationSeconds?: number;
+  /** Pid of the server (Linux): its CPU time per request is measured, a figure that survives a noisy machine better than req/s. */
+  serverPid?: number;
+  /**
+   * Request path.
+   * @default '/bench'
+   */
+  path?: string;
+}
+
+const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5, path: '/bench' });
+
+/**
+ * Runs autocannon in this process against `baseUrl` and summarizes the run.
+ *
+ * @example
+ * ```ts
+ * const { requestsPerSecond } = await runLoad('http://127.0.0.1:3000', { connections: 50, durationSeconds: 5 });
+ * ```
+ */
+export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const { connections, durationSeconds, path, serverPid } = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const cpuBefore = serverPid === undefined ? undefined : cpuMicros(serverPid);
+  const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds });
+  const cpuAfter = serverPid === undefined ? undefined : cpuMicros(serverPid);
+  return {
+    requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
+    cpuMicrosPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+/** User + system CPU time of a process in microseconds, from /proc (undefined elsewhere). */
+function cpuMicros(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+import { defaultDeserialize, defaultSerialize } from '@keyv/serialize';
+import { StorageError } from '../errors';
+import { MemoryStore, type MemoryStoreOptions } from './MemoryStore';
+import type { Storage } from './Storage';
+
+/** Prefixes telling a stored string from a serialized value. */
+const TEXT = 's';
+const SERIALIZED = 'j';
+
+/**
+ * The default {@link Storage}: a bounded {@link MemoryStore} used directly, without keyv in
+ * between. Memory calls cannot hang or fail over a network, so there are no timers on the hit
+ * path; strings are kept as they are (immutable, so sharing is safe) and every other value is
+ * serialized as keyv would (Buffers survive), so a read never hands out a shared mutable object.
+ * One process only (`scope: 'process'`).
+ *
+ * @example
+ * ```ts
+ * configureExtensions({ caches: { default: new MemoryStorage({ maxEntries: 5_000 }) } });
+ * ```
+ */
+export class MemoryStorage implements Storage {
+  readonly scope = 'process' as const;
+  /** The LRU holding the entries (its `size` and `bytes` show what is used). */
+  readonly store: MemoryStore;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.store = new MemoryStore(options);
+  }
+
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return settle('get', () => decode(this.store.read(key)) as T | undefined);
+  }
+
+  getMany<T = unknown>(keys: readonly string[]): Promise<Array<T | undefined>> {
+    return settle('getMany', () => keys.map((key) => decode(this.store.read(key)) as T | undefined));
+  }
+
+  set(key: string, value: unknown, ttlMs?: number): Promise<void> {
+    return settle('set', () => {
+      if (!this.store.write(key, encode(value), ttlMs)) throw new StorageError('set', `the value of "${key}" is larger than maxBytes`);
+    });
+  }
+
+  delete(key: string): Promise<boolean> {
+    return settle('delete', () => this.store.erase(key));
+  }
+}
+
+function encode(value: unknown): string {
+  return typeof value === 'string' ? TEXT + value : SERIALIZED + defaultSerialize(value);
+}
+
+function decode(stored: unknown): unknown {
+  if (typeof stored !== 'string') return undefined;
+  return stored[0] === TEXT ? stored.slice(1) : defaultDeserialize(stored.slice(1));
+}
+
+function settle<T>(operation: string, work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof StorageError ? error : new StorageError(operation, String(error), { cause: error }));
+  }
+}
