@@ -11,7 +11,7 @@ import { configureExtensions } from '../src/settings';
 import { createRedisStorage } from '../src/storage/createRedisStorage';
 import { send } from '../spec/helpers/http';
 import { startRedisServer } from '../spec/helpers/redisServer';
-import type { LoadResult } from './lib/load';
+import { runLoad, type LoadResult } from './lib/load';
 import type { ScenarioRuns } from './lib/rounds';
 import { announceServer, startServerChild, type ServerChild } from './lib/serverChild';
 import { medianRows, ratioTable } from './lib/table';
@@ -19,16 +19,6 @@ import { medianRows, ratioTable } from './lib/table';
 const RESPONSE = { hello: 'world', id: 42, tags: ['a', 'b', 'c'] };
 const BODY = JSON.stringify({ amount: 100, currency: 'EUR' });
 const HEADERS = { 'content-type': 'application/json', 'idempotency-key': 'bench-key-1' };
-
-interface AutocannonResult {
-  readonly requests: { readonly average: number };
-  readonly latency: { readonly p50: number; readonly p99: number };
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-}
-type AutocannonOptions = { url: string; connections: number; duration: number; method: string; headers: Record<string, string>; body: string };
-const autocannon = require('autocannon') as (options: AutocannonOptions) => Promise<AutocannonResult>;
 
 @JsonController()
 class BareController {
@@ -58,9 +48,8 @@ async function serve(driver: string, kind: string, redisUrl?: string): Promise<v
   await announceServer(start(driver, kind === 'bare' ? BareController : ReplayController));
 }
 
-async function load(url: string, durationSeconds: number, connections: number): Promise<LoadResult> {
-  const result = await autocannon({ url: `${url}/bench`, connections, duration: durationSeconds, method: 'POST', headers: HEADERS, body: BODY });
-  return { requestsPerSecond: result.requests.average, requests: result.requests.total, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+function load(server: ServerChild, durationSeconds: number, connections: number): Promise<LoadResult> {
+  return runLoad(server.url, { connections, durationSeconds, method: 'POST', headers: HEADERS, body: BODY, serverPid: server.process.pid });
 }
 
 async function orchestrate(args: readonly string[]): Promise<void> {
@@ -85,12 +74,12 @@ async function orchestrate(args: readonly string[]): Promise<void> {
         for (const server of servers) {
           const primed = await send(server.url, '/bench', { method: 'POST', headers: HEADERS, body: BODY });
           if (primed.status !== 200) throw new Error(`${server.name}: priming answered ${primed.status}`);
-          await load(server.url, warmupSeconds, connections);
+          await load(server, warmupSeconds, connections);
         }
         const runs = servers.map(() => [] as LoadResult[]);
         for (let round = 1; round <= rounds; round += 1) {
           for (const [index, server] of servers.entries()) {
-            runs[index].push(await load(server.url, durationSeconds, connections));
+            runs[index].push(await load(server, durationSeconds, connections));
             console.error(`round ${round} ${server.name}: ${Math.round(runs[index][round - 1].requestsPerSecond)} req/s`);
           }
         }

@@ -12,7 +12,14 @@ interface AutocannonResult {
   readonly non2xx: number;
 }
 
-const autocannon = require('autocannon') as (options: { url: string; connections: number; duration: number }) => Promise<AutocannonResult>;
+const autocannon = require('autocannon') as (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}) => Promise<AutocannonResult>;
 
 /** One autocannon run, reduced to what the tables show. */
 export interface LoadResult {
@@ -49,6 +56,15 @@ export interface LoadOptions {
    * @default '/bench'
    */
   path?: string;
+  /**
+   * Request method.
+   * @default 'GET'
+   */
+  method?: string;
+  /** Request headers. */
+  headers?: Record<string, string>;
+  /** Request body. */
+  body?: string;
 }
 
 const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5, path: '/bench' });
@@ -62,9 +78,9 @@ const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5
  * ```
  */
 export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const { connections, durationSeconds, path, serverPid } = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const { connections, durationSeconds, path, serverPid, method, headers, body } = { ...DEFAULT_LOAD_OPTIONS, ...options };
   const cpuBefore = serverPid === undefined ? undefined : cpuMicros(serverPid);
-  const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds });
+  const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds, method, headers, body });
   const cpuAfter = serverPid === undefined ? undefined : cpuMicros(serverPid);
   return {
     requestsPerSecond: result.requests.average,
