@@ -32,6 +32,8 @@ export { CACHE_CHANNEL_NAME, type CacheEvent } from './cache/cacheEvents';
 export { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES, type NotStoredReason } from './cache/storagePolicy';
 
 // etag
+export { etag } from './etag/etag';
+export { DEFAULT_ETAG_OPTIONS, type EtagOptions } from './etag/EtagOptions';
 export { evaluatePreconditions, type PreconditionInput } from './etag/evaluatePreconditions';
 export { PRECONDITION_OUTCOMES, type PreconditionResult } from './etag/PreconditionResult';
 export { parseEntityTag, formatEntityTag, strongMatch, weakMatch, type EntityTag } from './etag/entityTags';

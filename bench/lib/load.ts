@@ -67,7 +67,7 @@ export interface LoadOptions {
   body?: string;
 }
 
-const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5, path: '/bench' });
+const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5, path: '/bench', method: 'GET' });
 
 /**
  * Runs autocannon in this process against `baseUrl` and summarizes the run.
@@ -80,7 +80,7 @@ const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5
 export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promise<LoadResult> {
   const { connections, durationSeconds, path, serverPid, method, headers, body } = { ...DEFAULT_LOAD_OPTIONS, ...options };
   const cpuBefore = serverPid === undefined ? undefined : cpuMicros(serverPid);
-  const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds, method, headers, body });
+  const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds, method, ...(headers && { headers }), ...(body !== undefined && { body }) });
   const cpuAfter = serverPid === undefined ? undefined : cpuMicros(serverPid);
   return {
     requestsPerSecond: result.requests.average,

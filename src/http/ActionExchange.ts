@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { KeyBitContext } from '../keys/KeyBit';
 import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
-import { beforeResponseEnd, captureResponse, type BeforeEndHook } from './responseInterceptor';
+import { beforeResponseEnd, captureResponse, inspectResponseBody, type BeforeEndHook } from './responseInterceptor';
 import { requestViewOf, type RouteInfo } from './createRequestView';
 import type { RequestView } from './RequestView';
 import { isRefreshRequest, sendRefreshRequest } from './refreshRequest';
@@ -66,6 +66,31 @@ export class ActionExchange implements KeyBitContext {
     return this.nodeResponse.getHeader(name) as HeaderValue | undefined;
   }
 
+  /** Every response header set so far, by lower-cased name. */
+  getResponseHeaders(): Record<string, HeaderValue> {
+    const headers: Record<string, HeaderValue> = {};
+    const current = this.nodeResponse.getHeaders();
+    for (const name in current) {
+      const value = current[name];
+      if (value !== undefined) headers[name] = value as HeaderValue;
+    }
+    return headers;
+  }
+
+  /** Removes a response header before the response is written. */
+  removeResponseHeader(name: string): void {
+    const res = this.nodeResponse;
+    if (!res.headersSent) res.removeHeader(name);
+  }
+
+  /**
+   * Stops the framework from answering conditional requests by itself (Express's `req.fresh`
+   * check in `res.send`), so a feature that evaluates them answers alike on both drivers.
+   */
+  ignoreFrameworkFreshness(): void {
+    if (!this.action.context) Object.defineProperty(this.action.request, 'fresh', { value: false, configurable: true });
+  }
+
   /**
    * Resolves with the response exactly as written to the wire once it ends (see
    * `captureResponse`); install before running the action.
@@ -78,6 +103,15 @@ export class ActionExchange implements KeyBitContext {
   beforeResponseEnd(hook: (status: number) => void | Promise<void>): void {
     const wrapped: BeforeEndHook = (res) => hook(res.statusCode);
     beforeResponseEnd(this.nodeResponse, wrapped);
+  }
+
+  /**
+   * Runs `hook` on the complete body bytes before any leave (see `inspectResponseBody`): it gets
+   * the status and the body (`undefined` past `maxBytes`, or when the head already went out),
+   * may set headers, and may return a response to send instead.
+   */
+  inspectBody(maxBytes: number, hook: (status: number, body: Buffer | undefined) => CapturedResponse | undefined): void {
+    inspectResponseBody(this.nodeResponse, maxBytes, (res, body) => hook(res.statusCode, body));
   }
 
   /** Resolves when the response has been fully handed to the socket or the connection closed. */

@@ -1,14 +1,22 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { CaptureResult, HeaderValue } from './CapturedResponse';
+import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
 
 /** Runs just before the final `res.end` reaches Node; may still set headers if none were sent. */
 export type BeforeEndHook = (res: ServerResponse) => void | Promise<void>;
+
+/**
+ * Sees the complete body before any of it leaves (`undefined` when it cannot: past the size cap,
+ * or the head already went out). It may set headers and return a response to send instead.
+ */
+export type BodyHook = (res: ServerResponse, body: Buffer | undefined) => CapturedResponse | undefined;
 
 interface Interceptor {
   maxBytes: number;
   capture?: Promise<CaptureResult>;
   resolveCapture?: (result: CaptureResult) => void;
   readonly hooks: BeforeEndHook[];
+  holdMaxBytes: number;
+  readonly bodyHooks: BodyHook[];
 }
 
 const interceptors = new WeakMap<ServerResponse, Interceptor>();
@@ -38,10 +46,23 @@ export function beforeResponseEnd(res: ServerResponse, hook: BeforeEndHook): voi
   interceptorOf(res).hooks.push(hook);
 }
 
+/**
+ * Holds the body back until `res.end` (up to `maxBytes`) and hands it to `hook` first, e.g. to
+ * derive an ETag from the exact bytes and answer 304 instead. Past `maxBytes`, or once the head
+ * has gone out, the hook gets `undefined` and the body flows as usual. A capture still records
+ * the representation the hook saw, not its replacement. One cap per response (the smallest wins).
+ * @internal
+ */
+export function inspectResponseBody(res: ServerResponse, maxBytes: number, hook: BodyHook): void {
+  const interceptor = interceptorOf(res);
+  interceptor.holdMaxBytes = Math.min(interceptor.holdMaxBytes, maxBytes);
+  interceptor.bodyHooks.push(hook);
+}
+
 function interceptorOf(res: ServerResponse): Interceptor {
   let interceptor = interceptors.get(res);
   if (!interceptor) {
-    interceptor = { maxBytes: Infinity, hooks: [] };
+    interceptor = { maxBytes: Infinity, hooks: [], holdMaxBytes: Infinity, bodyHooks: [] };
     interceptors.set(res, interceptor);
     install(res, interceptor);
   }
@@ -68,34 +89,87 @@ function install(res: ServerResponse, interceptor: Interceptor): void {
     }
   };
 
+  // Body held back for the body hooks: nothing reaches the socket before `end` decides.
+  const held: Buffer[] = [];
+  let heldSize = 0;
+  const giveUpHolding = (): void => {
+    for (const hook of interceptor.bodyHooks.splice(0)) runBodyHook(hook, res, undefined);
+  };
+  const releaseHeld = (): void => {
+    giveUpHolding();
+    for (const buffer of held.splice(0)) (write as (...a: unknown[]) => boolean).call(res, buffer);
+  };
+
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     const headers = args.find((arg) => arg !== null && typeof arg === 'object' && !Array.isArray(arg));
     if (headers) explicitHeaders = headers as OutgoingHttpHeaders;
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    // An explicit head before `end`: the hooks can no longer see the body, nor change the head.
+    giveUpHolding();
+    const result = (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    for (const buffer of held.splice(0)) (write as (...a: unknown[]) => boolean).call(res, buffer);
+    return result;
   } as ServerResponse['writeHead'];
 
   res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
     collect(chunk, rest[0]);
+    if (interceptor.bodyHooks.length > 0) {
+      const buffer = res.headersSent ? undefined : toBuffer(chunk, rest[0]);
+      if (buffer && heldSize + buffer.length <= interceptor.holdMaxBytes) {
+        held.push(buffer);
+        heldSize += buffer.length;
+        const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+        if (callback) process.nextTick(callback);
+        return true;
+      }
+      releaseHeld();
+    }
     return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
   } as ServerResponse['write'];
 
   res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
     collect(chunk, rest[0]);
-    const finish = (): ServerResponse => {
-      if (interceptor.resolveCapture) {
-        const headers = snapshotHeaders(res, explicitHeaders);
-        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        interceptor.resolveCapture(
-          tooLarge
-            ? { complete: false, reason: 'too-large', status: res.statusCode }
-            : { complete: true, response: { status: res.statusCode, headers, body } },
-        );
+    let args: unknown[] = [chunk, ...rest];
+    let replacement: CapturedResponse | undefined;
+    if (interceptor.bodyHooks.length > 0) {
+      const last = typeof chunk === 'function' ? undefined : toBuffer(chunk, rest[0]);
+      const size = heldSize + (last?.length ?? 0);
+      if (res.headersSent || (chunk != null && typeof chunk !== 'function' && !last) || size > interceptor.holdMaxBytes) {
+        releaseHeld();
+      } else {
+        const body = Buffer.concat(last ? [...held, last] : held);
+        held.length = 0;
+        for (const hook of interceptor.bodyHooks.splice(0)) replacement = runBodyHook(hook, res, body) ?? replacement;
+        args = [body, ...[chunk, ...rest].filter((arg) => typeof arg === 'function')];
       }
-      return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+    }
+    let captured = false;
+    const settleCapture = (): void => {
+      if (captured || !interceptor.resolveCapture) return;
+      captured = true;
+      const headers = snapshotHeaders(res, explicitHeaders);
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      interceptor.resolveCapture(
+        tooLarge
+          ? { complete: false, reason: 'too-large', status: res.statusCode }
+          : { complete: true, response: { status: res.statusCode, headers, body } },
+      );
+    };
+    const replace = (): void => {
+      if (!replacement || res.headersSent) return;
+      settleCapture();
+      args = [replacement.body, ...args.filter((arg) => typeof arg === 'function')];
+      applyResponse(res, replacement);
+      replacement = undefined;
+    };
+    const finish = (): ServerResponse => {
+      replace();
+      settleCapture();
+      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
     };
     if (interceptor.hooks.length === 0) return finish();
     const pending = runHooks(res, interceptor.hooks);
     if (pending.length === 0) return finish();
+    replace();
     // Express calls next() right after end(): with headers still unsent its final handler would
     // answer 404 over us. Sending the head now keeps that, and the body still waits for the hooks.
     if (!res.headersSent) res.flushHeaders();
@@ -118,6 +192,23 @@ function runHooks(res: ServerResponse, hooks: readonly BeforeEndHook[]): Promise
     }
   }
   return pending;
+}
+
+function runBodyHook(hook: BodyHook, res: ServerResponse, body: Buffer | undefined): CapturedResponse | undefined {
+  try {
+    return hook(res, body);
+  } catch {
+    // A failing hook must not stop the response.
+    return undefined;
+  }
+}
+
+/** Turns the pending response into `response`: its status, exactly its headers, its body. */
+function applyResponse(res: ServerResponse, response: CapturedResponse): void {
+  res.statusCode = response.status;
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  for (const name in response.headers) res.setHeader(name, response.headers[name]);
+  if (response.body.length > 0) res.setHeader('content-length', response.body.length);
 }
 
 function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {

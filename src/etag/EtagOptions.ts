@@ -1,0 +1,168 @@
+import { InvalidOptionError } from '../errors';
+import type { KeyBitContext } from '../keys/KeyBit';
+import type { KeyFunc } from '../keys/KeyFunc';
+import { type EntityTagListLimits, resolveEntityTagListLimits } from './entityTagList';
+import { resolveEtagFunc, type ResolvedEtagFunc } from './resolveEtagFunc';
+
+const OWNER = '@etag';
+
+/**
+ * Options of {@link etag}. Unset fields fall back to the defaults below or to
+ * `configureExtensions` settings.
+ *
+ * @example
+ * ```ts
+ * const options: EtagOptions = { etagFunc: 'version', rebuildAfterMethodEvaluation: true, requirePrecondition: true };
+ * ```
+ */
+export interface EtagOptions {
+  /**
+   * Computes the current entity tag BEFORE the action, so a 304 or 412 costs no handler run: a
+   * `KeyConstructor`, a function of the context, or a controller method name. A function may
+   * return a bare value (`v2`, quoted for you), a formatted tag (`"v2"`, `W/"v2"`), or `null` /
+   * `undefined` for "no current representation" (`If-Match: *` then fails, `If-None-Match: *`
+   * passes). Not allowed together with `content`.
+   * @default settings.defaultEtagFunc (DefaultKeyConstructor), unless `content` is set
+   */
+  etagFunc?: KeyFunc | ((context: KeyBitContext) => string | null | undefined | Promise<string | null | undefined>);
+  /**
+   * Derive a strong tag from the final body bytes after the action instead (RFC 9110 §8.8.3:
+   * per representation by construction). GET/HEAD answer 304 after the action ran, without
+   * sending the body. Other methods cannot know the tag beforehand: only `If-Match: *` and
+   * `If-None-Match: *` can pass there. A HEAD carries a tag only when served from a stored GET.
+   * @default false
+   */
+  content?: boolean;
+  /**
+   * The representation's modification time (a `Last-Modified` validator for `If-Modified-Since`
+   * and `If-Unmodified-Since`), computed before the action; `null` / `undefined` for none.
+   * @default none
+   */
+  lastModified?: (context: KeyBitContext) => Date | number | null | undefined | Promise<Date | number | null | undefined>;
+  /**
+   * Send weak tags (`W/"…"`, RFC 9110 §8.8.1): for tags that stand for semantically equal but
+   * not byte-identical representations. A weak tag never satisfies `If-Match`.
+   * @default false
+   */
+  weak?: boolean;
+  /**
+   * After a successful unsafe action (not GET, HEAD, OPTIONS, TRACE), compute the tag and the
+   * modification time again (never from a per-request memo) and send them: they describe the
+   * new state. Without it an unsafe response carries no validators, since the ones computed
+   * before the action are stale (RFC 9110 §13.1.1).
+   * @default false
+   */
+  rebuildAfterMethodEvaluation?: boolean;
+  /**
+   * Answer 428 (RFC 6585 §3) to unsafe requests that send neither `If-Match` nor
+   * `If-Unmodified-Since` (`If-None-Match: *` also counts): `true` for every unsafe method, or a
+   * list of methods. drf-extensions' `APIETag` idea.
+   * @default false
+   */
+  requirePrecondition?: boolean | readonly string[];
+  /**
+   * Caps on `If-Match` / `If-None-Match` lists; past one the answer is 431.
+   * @default DEFAULT_ENTITY_TAG_LIST_LIMITS (64 members, 8192 characters)
+   */
+  limits?: Partial<EntityTagListLimits>;
+  /**
+   * With `content`: the largest body hashed, in bytes. Larger bodies stream out without a tag.
+   * @default 1048576 (1 MiB)
+   */
+  maxContentBytes?: number;
+}
+
+/** Defaults of {@link EtagOptions} that do not come from settings. */
+export const DEFAULT_ETAG_OPTIONS = Object.freeze({
+  content: false,
+  weak: false,
+  rebuildAfterMethodEvaluation: false,
+  requirePrecondition: false as boolean | readonly string[],
+  maxContentBytes: 1 << 20,
+});
+
+/** Options as validated when the decorator is applied. @internal */
+export interface ValidatedEtagOptions {
+  /** Undefined: `settings.defaultEtagFunc`, resolved per request (unless `content`). */
+  readonly etagFunc?: ResolvedEtagFunc;
+  readonly content: boolean;
+  readonly lastModified?: EtagOptions['lastModified'];
+  readonly weak: boolean;
+  readonly rebuildAfterMethodEvaluation: boolean;
+  readonly requirePrecondition: boolean | readonly string[];
+  readonly limits: EntityTagListLimits;
+  readonly maxContentBytes: number;
+}
+
+const KNOWN = new Set(['etagFunc', 'content', 'lastModified', 'weak', 'rebuildAfterMethodEvaluation', 'requirePrecondition', 'limits', 'maxContentBytes']);
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Validates `@etag(etagFuncOrOptions, options)` at decoration time; every error is an
+ * `InvalidOptionError` naming `@etag`, the option and the value.
+ * @internal
+ */
+export function validateEtagOptions(etagFuncOrOptions: unknown, extra: EtagOptions | undefined): ValidatedEtagOptions {
+  const options = mergeArguments(etagFuncOrOptions, extra);
+  for (const name of Object.keys(options)) {
+    if (!KNOWN.has(name)) throw new InvalidOptionError(OWNER, name, `one of ${[...KNOWN].join(', ')}`, name);
+  }
+  const { content, weak, rebuildAfterMethodEvaluation, requirePrecondition, lastModified, maxContentBytes } = options;
+  for (const [name, value] of [['content', content], ['weak', weak], ['rebuildAfterMethodEvaluation', rebuildAfterMethodEvaluation]] as const) {
+    if (value !== undefined && typeof value !== 'boolean') throw new InvalidOptionError(OWNER, name, 'a boolean', value);
+  }
+  if (content && options.etagFunc !== undefined) {
+    throw new InvalidOptionError(OWNER, 'content', 'false when etagFunc is given (one source of tags)', content);
+  }
+  if (content && rebuildAfterMethodEvaluation) {
+    throw new InvalidOptionError(OWNER, 'rebuildAfterMethodEvaluation', 'false with content: true (the tag comes from the body)', rebuildAfterMethodEvaluation);
+  }
+  if (
+    requirePrecondition !== undefined &&
+    typeof requirePrecondition !== 'boolean' &&
+    !(Array.isArray(requirePrecondition) && requirePrecondition.length > 0 && requirePrecondition.every((m) => typeof m === 'string' && METHOD.test(m)))
+  ) {
+    throw new InvalidOptionError(OWNER, 'requirePrecondition', 'a boolean or a non-empty list of methods', requirePrecondition);
+  }
+  if (lastModified !== undefined && typeof lastModified !== 'function') {
+    throw new InvalidOptionError(OWNER, 'lastModified', 'a function (context) => Date', lastModified);
+  }
+  if (maxContentBytes !== undefined && !(Number.isSafeInteger(maxContentBytes) && maxContentBytes > 0)) {
+    throw new InvalidOptionError(OWNER, 'maxContentBytes', 'a positive integer number of bytes', maxContentBytes);
+  }
+  if (options.limits !== undefined && (options.limits === null || typeof options.limits !== 'object')) {
+    throw new InvalidOptionError(OWNER, 'limits', 'an object { maxMembers, maxLength }', options.limits);
+  }
+  return Object.freeze({
+    etagFunc: options.etagFunc === undefined ? undefined : resolveEtagFunc(options.etagFunc, OWNER, 'etagFunc'),
+    content: content ?? DEFAULT_ETAG_OPTIONS.content,
+    lastModified,
+    weak: weak ?? DEFAULT_ETAG_OPTIONS.weak,
+    rebuildAfterMethodEvaluation: rebuildAfterMethodEvaluation ?? DEFAULT_ETAG_OPTIONS.rebuildAfterMethodEvaluation,
+    requirePrecondition: Array.isArray(requirePrecondition)
+      ? Object.freeze(requirePrecondition.map((m: string) => m.toUpperCase()))
+      : (requirePrecondition ?? DEFAULT_ETAG_OPTIONS.requirePrecondition),
+    limits: resolveEntityTagListLimits(options.limits, OWNER),
+    maxContentBytes: maxContentBytes ?? DEFAULT_ETAG_OPTIONS.maxContentBytes,
+  });
+}
+
+/** `@etag(func)`, `@etag(func, options)`, `@etag(options)` and `@etag()` as one options object. */
+function mergeArguments(first: unknown, extra: EtagOptions | undefined): EtagOptions {
+  if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
+    throw new InvalidOptionError(OWNER, 'options', 'an options object', extra);
+  }
+  if (first === undefined || first === null) return { ...extra };
+  if (isPlainObject(first)) {
+    if (extra !== undefined) throw new InvalidOptionError(OWNER, 'options', 'given once (an options object first needs no second one)', extra);
+    return first as EtagOptions;
+  }
+  if (extra?.etagFunc !== undefined) throw new InvalidOptionError(OWNER, 'etagFunc', 'given once', extra.etagFunc);
+  return { ...extra, etagFunc: first as EtagOptions['etagFunc'] };
+}
+
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
