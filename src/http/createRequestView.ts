@@ -162,7 +162,14 @@ class KoaRequestView extends LazyRequestView {
   }
 }
 
-const views = new WeakMap<IncomingMessage, RequestView>();
+/**
+ * Where a request's view is kept: a symbol-keyed property of the Node request rather than a
+ * WeakMap, since one short-lived WeakMap entry per request makes every garbage collection walk
+ * ephemerons (measured: a visibly slower hit path and p99 spikes).
+ */
+const VIEW = Symbol('routing-controllers-extensions:request-view');
+
+type WithView = IncomingMessage & { [VIEW]?: RequestView };
 
 /**
  * The request view of a routing-controllers `Action`, built once per request (the same object
@@ -170,18 +177,15 @@ const views = new WeakMap<IncomingMessage, RequestView>();
  * @internal
  */
 export function requestViewOf(action: Action, routeInfo: RouteInfo): RequestView {
-  const message: IncomingMessage = action.context ? action.context.req : action.request;
-  let view = views.get(message);
-  if (!view) {
-    view = action.context
-      ? new KoaRequestView(action.context as KoaContextLike, action, routeInfo)
-      : new ExpressRequestView(action.request as ExpressRequestLike, action, routeInfo);
-    views.set(message, view);
-  }
-  return view;
+  const message: WithView = action.context ? action.context.req : action.request;
+  return (message[VIEW] ??= action.context
+    ? new KoaRequestView(action.context as KoaContextLike, action, routeInfo)
+    : new ExpressRequestView(action.request as ExpressRequestLike, action, routeInfo));
 }
 
 function combineHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  // Node joins repeated request lines itself except Set-Cookie, the one array-valued field.
+  if (headers['set-cookie'] === undefined) return headers as Record<string, string>;
   const combined: Record<string, string> = Object.create(null);
   for (const name in headers) {
     const value = headers[name];

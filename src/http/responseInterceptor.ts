@@ -19,7 +19,10 @@ interface Interceptor {
   readonly bodyHooks: BodyHook[];
 }
 
-const interceptors = new WeakMap<ServerResponse, Interceptor>();
+/** The interceptor of a response, as a symbol-keyed property (per-response WeakMap entries slow every GC). */
+const INTERCEPTOR = Symbol('routing-controllers-extensions:interceptor');
+
+type WithInterceptor = ServerResponse & { [INTERCEPTOR]?: Interceptor };
 
 /**
  * Tees what is written to a Node `ServerResponse` (status, headers, exact bytes) without
@@ -59,11 +62,11 @@ export function inspectResponseBody(res: ServerResponse, maxBytes: number, hook:
   interceptor.bodyHooks.push(hook);
 }
 
-function interceptorOf(res: ServerResponse): Interceptor {
-  let interceptor = interceptors.get(res);
+function interceptorOf(res: WithInterceptor): Interceptor {
+  let interceptor = res[INTERCEPTOR];
   if (!interceptor) {
     interceptor = { maxBytes: Infinity, hooks: [], holdMaxBytes: Infinity, bodyHooks: [] };
-    interceptors.set(res, interceptor);
+    res[INTERCEPTOR] = interceptor;
     install(res, interceptor);
   }
   return interceptor;

@@ -1,4 +1,5 @@
-const marked = new WeakSet<object>();
+/** A symbol-keyed mark on the request (a WeakSet of requests would burden every GC with ephemerons). */
+const OPT_OUT = Symbol('routing-controllers-extensions:opt-out');
 
 /**
  * Marks a request (Express `req` or Koa `ctx`) as having passed `IdempotencyKeyMiddleware`, so
@@ -6,7 +7,7 @@ const marked = new WeakSet<object>();
  * @internal
  */
 export function markOptOutRequest(raw: object): void {
-  marked.add(raw);
+  (raw as { [OPT_OUT]?: true })[OPT_OUT] = true;
 }
 
 /**
@@ -14,5 +15,5 @@ export function markOptOutRequest(raw: object): void {
  * @internal
  */
 export function isOptOutRequest(raw: object): boolean {
-  return marked.has(raw);
+  return (raw as { [OPT_OUT]?: true })[OPT_OUT] === true;
 }
