@@ -6,21 +6,25 @@ import {
   createExpressServer,
   createKoaServer,
   Get,
+  HttpCode,
   JsonController,
   NotFoundError,
   Param,
-  Patch,
+  Post,
+  Put,
   QueryParam,
   type RoutingControllersOptions,
 } from 'routing-controllers';
-import { cacheResponse, invalidates } from '../src';
+import { cacheResponse, etag, ExemptIdempotencyKeyMiddleware, idempotencyKey, invalidates } from '../src';
 import { cityStore, type City } from './cityStore';
-import { CityKeyConstructor, cityListKey } from './keys';
+import { CityKeyConstructor, cityListKey, cityVersionTag } from './keys';
+import { orderStore } from './orderStore';
 
-/** The demo's cities API: reads cached and keyed per format and language, writes invalidating. */
+/** The demo's cities API: reads cached and validated, writes guarded by If-Match and invalidating. */
 @JsonController('/cities')
 export class CityController {
   @Get('/')
+  @etag(cityListKey)
   @cacheResponse({ ttl: 60_000, keyFunc: cityListKey, tags: () => ['cities'] })
   async list(@QueryParam('country') country?: string) {
     cityStore.count('list');
@@ -29,6 +33,7 @@ export class CityController {
   }
 
   @Get('/:id')
+  @etag(cityVersionTag)
   @cacheResponse({ ttl: 60_000, keyFunc: new CityKeyConstructor() })
   async one(@Param('id') id: number) {
     cityStore.count('one');
@@ -38,13 +43,26 @@ export class CityController {
     return city;
   }
 
-  @Patch('/:id')
+  @Put('/:id')
+  @etag({ etagFunc: cityVersionTag, rebuildAfterMethodEvaluation: true, requirePrecondition: true })
   @invalidates(['cities'])
   update(@Param('id') id: number, @Body() fields: Partial<Pick<City, 'name' | 'population'>>) {
     cityStore.count('update');
     const city = cityStore.update(id, fields);
     if (!city) throw new NotFoundError(`city ${id} not found`);
     return city;
+  }
+}
+
+/** Orders: placing one is not idempotent by nature, so retries carry an Idempotency-Key. */
+@JsonController('/orders')
+export class OrderController {
+  @Post('/')
+  @HttpCode(201)
+  @idempotencyKey()
+  async place(@Body() order: { cityId: number; tickets: number }) {
+    await orderStore.gate;
+    return orderStore.place(order.cityId, order.tickets);
   }
 }
 
@@ -61,7 +79,10 @@ export interface DemoServer {
 
 /** Starts the demo API on the chosen driver, on `port` (0 = a free one) on loopback. */
 export async function startDemoServer(driver: 'express' | 'koa', port = 0): Promise<DemoServer> {
-  const options: RoutingControllersOptions = { controllers: [CityController] };
+  const options: RoutingControllersOptions = {
+    controllers: [CityController, OrderController],
+    middlewares: [ExemptIdempotencyKeyMiddleware],
+  };
   const app = driver === 'express' ? createExpressServer(options) : createKoaServer(options);
   const server: Server = await new Promise((resolve, reject) => {
     const listening: Server = app.listen(port, '127.0.0.1', () => resolve(listening));

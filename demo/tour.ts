@@ -3,6 +3,7 @@ import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'nod
 import { configureExtensions, createRedisStorage, RedisLock } from '../src';
 import { startDemoServer } from './app';
 import { cityStore } from './cityStore';
+import { orderStore } from './orderStore';
 
 interface Reply {
   status: number;
@@ -34,8 +35,8 @@ const STEPS: TourStep[] = [
       check(miss.status === 200 && hit.status === 200, `statuses ${miss.status}, ${hit.status}`);
       check(hit.body === miss.body, 'the hit body differs from the miss body');
       check(cityStore.runs.list === 1, `the action ran ${cityStore.runs.list} times, expected 1`);
-      check(/hit/.test(String(hit.headers['cache-status'])), `Cache-Status on the hit: ${hit.headers['cache-status']}`);
-      return `miss ${miss.ms.toFixed(1)} ms (${miss.headers['cache-status']}), hit ${hit.ms.toFixed(1)} ms (${hit.headers['cache-status']}, Age ${hit.headers.age})`;
+      check(/hit|collapsed/.test(String(hit.headers['cache-status'])), `Cache-Status on the hit: ${hit.headers['cache-status']}`);
+      return `miss ${ms(miss)} (${miss.headers['cache-status']}), hit ${ms(hit)} (${hit.headers['cache-status']}, Age ${hit.headers.age})`;
     },
   },
   {
@@ -44,21 +45,89 @@ const STEPS: TourStep[] = [
       const german = await call('GET', '/cities', { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
       const germanAgain = await call('GET', '/cities', { headers: { 'accept-language': 'de-DE' } });
       check(cityStore.runs.list === 2, `the action ran ${cityStore.runs.list} times, expected 2`);
-      check(/hit/.test(String(germanAgain.headers['cache-status'])), 'the second German request was not a hit');
+      check(/hit|collapsed/.test(String(germanAgain.headers['cache-status'])), 'the second German request was not a hit');
       return `de: ${german.headers['cache-status']} then ${germanAgain.headers['cache-status']}`;
     },
   },
   {
-    title: 'PATCH /cities/1 invalidates: the next read runs the action and sees the change',
+    title: 'Revalidation: GET /cities/1 with its ETag in If-None-Match answers 304 without the action',
     async run(call) {
-      await call('GET', '/cities/1');
-      const write = await call('PATCH', '/cities/1', { body: { population: 550_000 } });
-      const list = await call('GET', '/cities');
+      const first = await call('GET', '/cities/1');
+      const before = cityStore.runs.one;
+      const revalidated = await call('GET', '/cities/1', { headers: { 'if-none-match': String(first.headers.etag) } });
+      check(typeof first.headers.etag === 'string', 'no ETag on GET /cities/1');
+      check(revalidated.status === 304, `revalidation answered ${revalidated.status}`);
+      check(revalidated.body === '', 'the 304 carried a body');
+      check(cityStore.runs.one === before, 'the action ran for the 304');
+      return `ETag ${first.headers.etag}; If-None-Match → 304 in ${ms(revalidated)}, no body, no action run`;
+    },
+  },
+  {
+    title: 'Lost-update protection: PUT needs If-Match (428), a stale tag gets 412, the current one wins',
+    async run(call) {
+      const current = String((await call('GET', '/cities/1')).headers.etag);
+      const unconditional = await call('PUT', '/cities/1', { body: { population: 550_000 } });
+      const updated = await call('PUT', '/cities/1', { headers: { 'if-match': current }, body: { population: 550_000 } });
+      const runsBefore = cityStore.runs.update;
+      const stale = await call('PUT', '/cities/1', { headers: { 'if-match': current }, body: { population: 1 } });
+      check(unconditional.status === 428, `PUT without If-Match answered ${unconditional.status}`);
+      check(updated.status === 200, `PUT with the current tag answered ${updated.status}`);
+      check(updated.headers.etag !== undefined && updated.headers.etag !== current, 'the PUT did not send the new tag');
+      check(stale.status === 412, `PUT with the stale tag answered ${stale.status}`);
+      check(cityStore.runs.update === runsBefore, 'the action ran for the 412');
+      return `no If-Match → 428; If-Match ${current} → 200 (new ETag ${updated.headers.etag}); same tag again → 412`;
+    },
+  },
+  {
+    title: 'The write invalidated the cached reads: GET /cities/1 and GET /cities show the change',
+    async run(call) {
       const one = await call('GET', '/cities/1');
-      check(write.status === 200, `PATCH status ${write.status}`);
+      const list = await call('GET', '/cities');
       check(JSON.parse(one.body).population === 550_000, 'GET /cities/1 still shows the old population');
       check(JSON.parse(list.body)[0].population === 550_000, 'GET /cities still shows the old population');
-      return `after the write: list ${list.headers['cache-status']}, city ${one.headers['cache-status']}`;
+      return `city ${one.headers['cache-status']}, list ${list.headers['cache-status']}`;
+    },
+  },
+  {
+    title: 'An idempotent POST retried: the retry replays the first response, the order is placed once',
+    async run(call) {
+      const before = orderStore.count;
+      const headers = { 'idempotency-key': '"tour-order-1"' };
+      const first = await call('POST', '/orders', { headers, body: { cityId: 1, tickets: 2 } });
+      const retry = await call('POST', '/orders', { headers, body: { cityId: 1, tickets: 2 } });
+      check(first.status === 201 && retry.status === 201, `statuses ${first.status}, ${retry.status}`);
+      check(retry.body === first.body, 'the retry body differs');
+      check(retry.headers['idempotent-replayed'] === 'true', 'the retry is not marked Idempotent-Replayed');
+      check(orderStore.count === before + 1, `${orderStore.count - before} orders placed, expected 1`);
+      return `201 then 201 with Idempotent-Replayed: true, ${orderStore.count - before} order placed`;
+    },
+  },
+  {
+    title: '10 concurrent duplicates while the first is still running: executed once, all get its response',
+    async run(call) {
+      const before = orderStore.count;
+      let open: () => void = () => undefined;
+      orderStore.gate = new Promise((resolve) => (open = resolve));
+      const headers = { 'idempotency-key': '"tour-order-2"' };
+      const replies = Array.from({ length: 10 }, () => call('POST', '/orders', { headers, body: { cityId: 2, tickets: 1 } }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      open();
+      const all = await Promise.all(replies);
+      check(orderStore.count === before + 1, `${orderStore.count - before} orders placed for 10 duplicates`);
+      check(new Set(all.map((reply) => `${reply.status} ${reply.body}`)).size === 1, 'the 10 responses differ');
+      const replayed = all.filter((reply) => reply.headers['idempotent-replayed'] === 'true').length;
+      return `10 × ${all[0].status}, ${replayed} marked replayed, ${orderStore.count - before} order placed`;
+    },
+  },
+  {
+    title: 'The same key with another body is refused with 422 (problem+json), nothing runs',
+    async run(call) {
+      const before = orderStore.count;
+      const reused = await call('POST', '/orders', { headers: { 'idempotency-key': '"tour-order-1"' }, body: { cityId: 3, tickets: 9 } });
+      check(reused.status === 422, `reuse answered ${reused.status}`);
+      check(/application\/problem\+json/.test(String(reused.headers['content-type'])), `content type ${reused.headers['content-type']}`);
+      check(orderStore.count === before, 'an order was placed');
+      return `422 ${JSON.parse(reused.body).title}`;
     },
   },
   {
@@ -73,6 +142,10 @@ const STEPS: TourStep[] = [
     },
   },
 ];
+
+function ms(reply: Reply): string {
+  return `${reply.ms.toFixed(1)} ms`;
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

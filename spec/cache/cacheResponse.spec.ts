@@ -159,6 +159,22 @@ class CachedController {
     return { run: runs.slow };
   }
 
+  @Get('/client-private')
+  @cacheResponse({ cacheControl: { private: true, maxAge: 60 } })
+  clientPrivate() {
+    count('clientPrivate');
+    return { run: runs.clientPrivate };
+  }
+
+  @Get('/slow-cookie')
+  @cacheResponse()
+  async slowCookie(@Res() res: { set(name: string, value: string): void }) {
+    count('slowCookie');
+    await latch.promise;
+    res.set('Set-Cookie', `session=${runs.slowCookie}`);
+    return { run: runs.slowCookie };
+  }
+
   @Get('/tagged/:id')
   @cacheResponse({ tags: () => ['things'] })
   tagged(@Param('id') id: string) {
@@ -395,6 +411,39 @@ for (const driver of DRIVERS) {
       expect(new Set(all.map((response) => `${response.status} ${response.text}`)).size).to.equal(1);
     });
 
+    it('stores a response whose Cache-Control came from its own cacheControl option, private included', async () => {
+      const miss = await server.send('/c/client-private');
+      const hit = await server.send('/c/client-private');
+
+      expect(miss.headers['cache-control']).to.equal('private, max-age=60');
+      expect(hit.headers['cache-control']).to.equal('private, max-age=60');
+      expect(runs.clientPrivate).to.equal(1);
+    });
+
+    it('never hands a waiter a response it could not store (Set-Cookie): each waiter runs the action', async () => {
+      latch = new Latch();
+      const responses = Array.from({ length: 3 }, () => server.send('/c/slow-cookie'));
+      await until(() => runs.slowCookie === 1, 'the leader reached the action');
+      latch.open();
+      const all = await Promise.all(responses);
+
+      expect(runs.slowCookie).to.equal(3);
+      expect(new Set(all.map((response) => String(response.headers['set-cookie']))).size).to.equal(3);
+    });
+
+    it('does not let a HEAD lead a flight that a GET joins: the GET gets its body', async () => {
+      latch = new Latch();
+      const head = server.send('/c/slow', { method: 'HEAD' });
+      await until(() => runs.slow === 1, 'the HEAD reached the action');
+      const get = server.send('/c/slow');
+      await until(() => runs.slow === 2, 'the GET ran the action itself');
+      latch.open();
+      const [headResponse, getResponse] = await Promise.all([head, get]);
+
+      expect(headResponse.body.length).to.equal(0);
+      expect(getResponse.json()).to.have.property('run');
+    });
+
     it('serves uncached when the store fails, without hanging', async () => {
       configureExtensions({ caches: { default: failingStorage() } });
       const first = await server.send('/c/plain/1');
@@ -407,11 +456,13 @@ for (const driver of DRIVERS) {
     it('still runs the action once for concurrent misses on one key while the store fails', async () => {
       configureExtensions({ caches: { default: failingStorage() } });
       latch = new Latch();
-      let failedLookups = 0;
-      const listener = (message: unknown) => (failedLookups += (message as CacheEvent).type === 'store-error' ? 1 : 0);
+      const seen: string[] = [];
+      const listener = (message: unknown) => seen.push((message as CacheEvent).type);
       subscribe(CACHE_CHANNEL_NAME, listener);
       const responses = Array.from({ length: 20 }, () => server.send('/c/slow'));
-      await until(() => failedLookups === 20, 'all 20 lookups failed').finally(() => unsubscribe(CACHE_CHANNEL_NAME, listener));
+      const arrived = () => seen.filter((type) => type === 'miss' || type === 'coalesced').length;
+      await until(() => arrived() === 20, 'all 20 requests led or joined').finally(() => unsubscribe(CACHE_CHANNEL_NAME, listener));
+      expect(seen.filter((type) => type === 'store-error').length).to.be.greaterThan(0);
       latch.open();
       const all = await Promise.all(responses);
       const again = await server.send('/c/slow');

@@ -2,6 +2,7 @@ import { InvalidOptionError } from '../errors';
 import type { KeyBitContext } from '../keys/KeyBit';
 import type { KeyFunc } from '../keys/KeyFunc';
 import { resolveKeyFunc } from '../keys/KeyFunc';
+import { isLock } from '../locks/getLock';
 import type { Lock } from '../locks/Lock';
 import { formatCacheControl, type CacheControlDirectives } from './cacheControlHeader';
 
@@ -42,7 +43,8 @@ export interface CacheResponseOptions {
    */
   vary?: readonly string[];
   /**
-   * `Cache-Control` sent to clients on stored statuses (never weakening one the action set).
+   * `Cache-Control` sent to clients on responses below 400 (never replacing one the action
+   * set); independent of `ttl`. Object fields are seconds (`maxAge` or `maxAgeSeconds`, …).
    * @default none
    */
   cacheControl?: 'public' | 'private' | CacheControlDirectives;
@@ -146,8 +148,4 @@ export function validateCacheResponseOptions(ttlOrOptions: number | CacheRespons
     public: options.public ?? DEFAULT_CACHE_RESPONSE_OPTIONS.public,
     maxBodyBytes: maxBodyBytes ?? DEFAULT_CACHE_RESPONSE_OPTIONS.maxBodyBytes,
   });
-}
-
-function isLock(value: unknown): value is Lock {
-  return value !== null && typeof value === 'object' && typeof (value as Lock).acquire === 'function';
 }

@@ -30,6 +30,8 @@ import { pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './ta
 const OWNER = '@cacheResponse';
 const EMPTY = Buffer.alloc(0);
 const ENTRY_KEY_PREFIX = 'rcx:response:';
+/** Marks a response whose Cache-Control is the `cacheControl` option's, not the action's. */
+const OWN_CACHE_CONTROL = Symbol('own-cache-control');
 const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
 
@@ -43,6 +45,9 @@ interface ResolvedCacheOptions {
   readonly statuses: ReadonlySet<number>;
   readonly lock?: Lock;
 }
+
+/** What a leader's miss produced, as its followers and the store step see it. */
+type FlightResult = CaptureResult & { readonly ownCacheControl?: boolean };
 
 /** What a lookup found. */
 interface Lookup {
@@ -63,7 +68,7 @@ interface Lookup {
 export class CacheResponseStep implements ActionStep {
   readonly stage = 'cache';
   readonly name = OWNER;
-  readonly #flights = new SingleFlight<CaptureResult | undefined>();
+  readonly #flights = new SingleFlight<FlightResult | undefined>();
   readonly #refreshing = new Set<string>();
   #resolved?: ResolvedCacheOptions;
   #resolvedFrom?: object;
@@ -79,6 +84,10 @@ export class CacheResponseStep implements ActionStep {
       return next();
     }
     const key = await this.entryKey(exchange, options);
+    // A flight in progress (or still storing) answers at once: no store round trip, and no
+    // window where the store is written but a lookup that started earlier missed it.
+    const flying = exchange.isBackgroundRefresh ? undefined : this.#flights.join(key);
+    if (flying) return this.follow(exchange, flying, next, key);
     let lookup: Lookup;
     try {
       lookup = await this.lookup(exchange, options, key);
@@ -102,6 +111,8 @@ export class CacheResponseStep implements ActionStep {
     }
     const joined = this.#flights.join(key);
     if (joined && !exchange.isBackgroundRefresh) return this.follow(exchange, joined, next, key);
+    // A HEAD response has no body to share or store: it never leads a flight for GETs to join.
+    if (request.method === 'HEAD') return next();
     return this.lead(exchange, options, lookup, next);
   }
 
@@ -140,8 +151,12 @@ export class CacheResponseStep implements ActionStep {
   private async lead(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup, next: () => unknown): Promise<unknown> {
     const { key } = lookup;
     let release: () => void = () => undefined;
-    this.#flights.lead(key, new Promise((resolve) => (release = () => resolve(undefined))).then(() => outcome));
-    let outcome: CaptureResult | undefined;
+    let landed: () => void = () => undefined;
+    // Joinable until the response is in the store too: a request arriving after the leader
+    // answered but before a remote store has the entry gets the leader's response, not a rerun.
+    const stored = new Promise<void>((resolve) => (landed = resolve));
+    this.#flights.lead(key, new Promise((resolve) => (release = () => resolve(undefined))).then(() => outcome), stored);
+    let outcome: FlightResult | undefined;
     let handle: LockHandle | undefined;
     try {
       if (options.lock && !lookup.storeFailed) {
@@ -153,37 +168,49 @@ export class CacheResponseStep implements ActionStep {
             const { entry, response } = again.found;
             outcome = { complete: true, response };
             release();
+            landed();
             publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
             return exchange.respond(withHitHeaders(response, Date.now() - entry.storedAt, `${options.cacheName}; hit; collapsed`));
           }
         }
       }
+      publishCacheEvent({ type: 'miss', route: exchange.request.route, key });
+      // Versions are fixed before the action runs: an invalidation during the action then
+      // bumps past them and the entry stored afterwards is already stale (never the reverse).
+      const recorded = lookup.storeFailed ? undefined : await settleTagVersions(options.storage, lookup.tags, lookup.versions, options.ttl + this.options.staleWhileRevalidate).catch(() => undefined);
       this.prepareMiss(exchange);
       const captured = exchange.captureResponse(this.options.maxBodyBytes);
-      void captured.then(async (result) => {
+      void captured.then(async (captureResult) => {
+        const result: FlightResult = { ...captureResult, ownCacheControl: exchange.state.get(OWN_CACHE_CONTROL) === true };
         outcome = result;
         release();
         try {
-          await this.store(exchange, options, lookup, result);
+          if (recorded) await this.store(exchange, options, lookup, result, recorded);
         } finally {
+          landed();
           await handle?.release().catch(() => false);
         }
       });
       return next();
     } catch (error) {
       release();
+      landed();
       await handle?.release().catch(() => false);
       throw error;
     }
   }
 
   /** A concurrent miss on a key being computed: waits for the leader and sends its response. */
-  private async follow(exchange: ActionExchange, flight: Promise<CaptureResult | undefined>, next: () => unknown, key: string): Promise<unknown> {
-    const result = await flight;
-    if (!result?.complete) return next();
+  private async follow(exchange: ActionExchange, flight: Promise<FlightResult | undefined>, next: () => unknown, key: string): Promise<unknown> {
     publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
+    const result = await flight;
+    // Only what could have been stored is shared: never a 304, an error, a Set-Cookie or a
+    // private/no-store response (the waiter then runs the action itself).
+    if (!result?.complete || responseNotStorableReason(result.response, this.resolved().statuses, result.ownCacheControl)) return next();
     const { status, headers, body } = result.response;
-    return exchange.respond({ status, headers: storableHeaders(headers), body });
+    // RFC 9211: answered by collapsing onto another request's forward, not from storage.
+    const cacheStatus = `${this.resolved().cacheName}; fwd=uri-miss; collapsed`;
+    return exchange.respond({ status, headers: { ...storableHeaders(headers), 'cache-status': cacheStatus }, body });
   }
 
   private prepareMiss(exchange: ActionExchange): void {
@@ -192,20 +219,21 @@ export class CacheResponseStep implements ActionStep {
     if (vary.length > 0) exchange.setResponseHeader('vary', mergeVary(exchange.getResponseHeader('vary'), vary));
     if (cacheControl) {
       exchange.beforeResponseEnd((status) => {
-        if (status < 400 && exchange.getResponseHeader('cache-control') === undefined) exchange.setResponseHeader('cache-control', cacheControl);
+        if (status < 400 && exchange.getResponseHeader('cache-control') === undefined) {
+          exchange.setResponseHeader('cache-control', cacheControl);
+          exchange.state.set(OWN_CACHE_CONTROL, true);
+        }
       });
     }
   }
 
-  private async store(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup, result: CaptureResult): Promise<void> {
+  private async store(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup, result: FlightResult, tags: Record<string, string>): Promise<void> {
     const route = exchange.request.route;
-    if (lookup.storeFailed) return;
     if (exchange.request.method === 'HEAD') return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: 'method' });
     if (!result.complete) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: result.reason });
-    const reason = responseNotStorableReason(result.response, options.statuses);
+    const reason = responseNotStorableReason(result.response, options.statuses, result.ownCacheControl);
     if (reason) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason });
     try {
-      const tags = await settleTagVersions(options.storage, lookup.tags, lookup.versions);
       const swr = this.options.staleWhileRevalidate;
       const entry = encodeEntry(result.response, storableHeaders(result.response.headers), { storedAt: Date.now(), ttl: options.ttl, swr, tags });
       await options.storage.set(ENTRY_KEY_PREFIX + lookup.key, entry, options.ttl + swr);

@@ -23,6 +23,14 @@ export interface CacheControlDirectives {
   mustRevalidate?: boolean;
   /** `immutable` (RFC 8246). */
   immutable?: boolean;
+  /** DESIGN §2.2 spelling of {@link maxAgeSeconds} (seconds). */
+  maxAge?: number;
+  /** DESIGN §2.2 spelling of {@link sMaxAgeSeconds} (seconds). */
+  sMaxAge?: number;
+  /** DESIGN §2.2 spelling of {@link staleWhileRevalidateSeconds} (seconds). */
+  staleWhileRevalidate?: number;
+  /** DESIGN §2.2 spelling of {@link staleIfErrorSeconds} (seconds). */
+  staleIfError?: number;
 }
 
 const SECONDS_FIELDS = {
@@ -30,6 +38,10 @@ const SECONDS_FIELDS = {
   sMaxAgeSeconds: 's-maxage',
   staleWhileRevalidateSeconds: 'stale-while-revalidate',
   staleIfErrorSeconds: 'stale-if-error',
+  maxAge: 'max-age',
+  sMaxAge: 's-maxage',
+  staleWhileRevalidate: 'stale-while-revalidate',
+  staleIfError: 'stale-if-error',
 } as const;
 
 const FLAG_FIELDS = { public: 'public', private: 'private', noCache: 'no-cache', mustRevalidate: 'must-revalidate', immutable: 'immutable' } as const;
@@ -58,6 +70,9 @@ export function formatCacheControl(value: unknown, owner: string): string {
     } else {
       throw new InvalidOptionError(owner, `cacheControl.${field}`, `one of ${[...Object.keys(FLAG_FIELDS), ...Object.keys(SECONDS_FIELDS)].join(', ')}`, field);
     }
+  }
+  if (new Set(directives.map((directive) => directive.split('=')[0])).size !== directives.length) {
+    throw new InvalidOptionError(owner, 'cacheControl', 'each directive once (maxAge and maxAgeSeconds name the same one)', value);
   }
   const text = directives.join(', ');
   if (directives.includes('public') && directives.includes('private')) {

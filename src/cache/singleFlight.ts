@@ -11,13 +11,16 @@ export class SingleFlight<T> {
     return this.#flights.get(key);
   }
 
-  /** Starts a flight for `key` settled by `outcome`; removed from the map once it settles. */
-  lead(key: string, outcome: Promise<T>): void {
+  /**
+   * Starts a flight for `key` whose followers get `outcome`; it stays joinable until `until`
+   * settles (by default `outcome`), e.g. until the leader's result is also in the store.
+   */
+  lead(key: string, outcome: Promise<T>, until: Promise<unknown> = outcome): void {
     this.#flights.set(key, outcome);
     const done = () => {
       if (this.#flights.get(key) === outcome) this.#flights.delete(key);
     };
-    outcome.then(done, done);
+    until.then(done, done);
   }
 
   /** Flights in progress (for leak checks in tests). */

@@ -53,12 +53,20 @@ export function requestBypassReason(request: RequestView, userScoped: boolean): 
   return undefined;
 }
 
-/** Why a captured GET response must not be stored, or `undefined` when it may be. */
-export function responseNotStorableReason(response: CapturedResponse, statuses: ReadonlySet<number>): NotStoredReason | undefined {
+/**
+ * Why a captured GET response must not be stored, or `undefined` when it may be.
+ * `ownCacheControl`: the response's Cache-Control came from the `cacheControl` option.
+ */
+export function responseNotStorableReason(
+  response: CapturedResponse,
+  statuses: ReadonlySet<number>,
+  ownCacheControl = false,
+): NotStoredReason | undefined {
   if (!statuses.has(response.status)) return 'status';
   const headers = response.headers;
   if (headers['set-cookie'] !== undefined) return 'set-cookie';
-  const cacheControl = headerText(headers['cache-control']).toLowerCase();
+  // A Cache-Control the `cacheControl` option added speaks to clients, not to this cache.
+  const cacheControl = ownCacheControl ? '' : headerText(headers['cache-control']).toLowerCase();
   if (cacheControl) {
     if (/(^|[\s,])no-store($|[\s,=])/.test(cacheControl)) return 'no-store';
     if (/(^|[\s,])private($|[\s,=])/.test(cacheControl)) return 'private';

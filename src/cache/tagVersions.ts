@@ -22,11 +22,15 @@ export function readTagVersions(storage: Storage, tags: readonly string[]): Prom
   return storage.getMany<string>(tags.map((tag) => TAG_KEY_PREFIX + tag));
 }
 
-/** Gives every tag without a version one, and returns the versions to record in an entry. */
+/**
+ * Gives every tag without a version one (kept `ttlMs`: a version that expires only turns the
+ * entries recorded with it into misses), and returns the versions to record in an entry.
+ */
 export async function settleTagVersions(
   storage: Storage,
   tags: readonly string[],
   versions: readonly (string | undefined)[],
+  ttlMs: number,
 ): Promise<Record<string, string>> {
   const recorded: Record<string, string> = {};
   const writes: Promise<unknown>[] = [];
@@ -34,7 +38,7 @@ export async function settleTagVersions(
     let version = versions[index];
     if (typeof version !== 'string') {
       version = newVersion();
-      writes.push(storage.set(TAG_KEY_PREFIX + tag, version));
+      writes.push(storage.set(TAG_KEY_PREFIX + tag, version, ttlMs));
     }
     recorded[tag] = version;
   });
@@ -51,9 +55,12 @@ export function tagsUnchanged(recorded: Readonly<Record<string, string>>, tags: 
   return true;
 }
 
+/** How long a bumped version is kept: past it, entries recorded with it only turn into misses. */
+const BUMPED_VERSION_TTL_MS = 7 * 24 * 60 * 60_000;
+
 /** Moves every tag to a new version, invalidating all entries recorded with the old ones. */
 export async function bumpTagVersions(storage: Storage, tags: readonly string[]): Promise<void> {
-  await Promise.all(tags.map((tag) => storage.set(TAG_KEY_PREFIX + tag, newVersion())));
+  await Promise.all(tags.map((tag) => storage.set(TAG_KEY_PREFIX + tag, newVersion(), BUMPED_VERSION_TTL_MS)));
 }
 
 function newVersion(): string {

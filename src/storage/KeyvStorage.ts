@@ -19,6 +19,12 @@ export interface KeyvStorageOptions {
    * @default detected
    */
   scope?: LockScope;
+  /**
+   * A connection in progress that calls wait for (within their timeout) until it has settled
+   * once, so the first requests of a cold process do not fail while the store connects.
+   * @default none
+   */
+  ready?: Promise<unknown>;
 }
 
 const DEFAULT_KEYV_STORAGE_OPTIONS = Object.freeze({ timeoutMs: 2000 });
@@ -49,6 +55,7 @@ export class KeyvStorage implements Storage {
   private readonly timeoutMs: number;
   private errorCount = 0;
   private lastError: unknown;
+  private ready: Promise<unknown> | undefined;
 
   constructor(keyv: Keyv, options: KeyvStorageOptions = {}) {
     if (!isKeyvLike(keyv)) throw new InvalidOptionError(owner, 'keyv', 'a Keyv instance', keyv);
@@ -62,6 +69,13 @@ export class KeyvStorage implements Storage {
     this.keyv = keyv;
     this.timeoutMs = timeoutMs;
     this.scope = options.scope ?? detectScope(keyv.store);
+    if (options.ready) {
+      const ready = options.ready.then(ignore, ignore);
+      this.ready = ready;
+      void ready.then(() => {
+        if (this.ready === ready) this.ready = undefined;
+      });
+    }
     this.strict = strictTwin(keyv);
     this.strict.on('error', (error: unknown) => {
       this.errorCount += 1;
@@ -99,8 +113,9 @@ export class KeyvStorage implements Storage {
     const errorsBefore = this.errorCount;
     let result: T;
     try {
+      const ready = this.ready;
       result = await withTimeout(
-        Promise.resolve().then(call),
+        ready ? ready.then(call) : Promise.resolve().then(call),
         timeoutMs,
         () => new StorageError(operation, `no answer within ${timeoutMs} ms`),
       );
@@ -144,6 +159,8 @@ export function isKeyvLike(value: unknown): value is Keyv {
   return typeof keyv === 'object' && keyv !== null && typeof keyv.get === 'function' && typeof keyv.set === 'function'
     && typeof keyv.delete === 'function' && typeof keyv.on === 'function' && 'store' in keyv;
 }
+
+function ignore(): void {}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -33,7 +33,8 @@ const owner = 'createRedisStorage';
  * `@keyv/redis` store. The namespace is applied by the Redis store only (keyv's own prefix is
  * switched off, which avoids the `ns::ns:key` double prefix). A client made from a URL has no
  * offline queue and a bounded reconnect backoff, so calls fail fast while Redis is down and work
- * again once it is back; every call is also bounded by `timeoutMs`. An `@keyv/redis` store passed
+ * again once it is back; it starts connecting at once, and calls made while that first
+ * connection opens wait for it (within `timeoutMs`). Every call is bounded by `timeoutMs`. An `@keyv/redis` store passed
  * in keeps its own error options (failures are still detected through its `error` events).
  * `storage.keyv` is the Keyv.
  *
@@ -59,7 +60,9 @@ export function createRedisStorage(target: string | RedisClientConnectionType | 
     store.connectionTimeout = resolved.connectTimeoutMs;
   }
   const keyv = new Keyv({ store, namespace: store.namespace, useKeyPrefix: false, throwOnErrors: true });
-  return new KeyvStorage(keyv, { timeoutMs: resolved.timeoutMs, scope: 'cluster' });
+  // A client made here connects at once; the first calls wait for it instead of failing offline.
+  const ready = store === target ? undefined : store.getClient();
+  return new KeyvStorage(keyv, { timeoutMs: resolved.timeoutMs, scope: 'cluster', ready });
 }
 
 function toStore(target: unknown, connectTimeoutMs: number): KeyvRedis<unknown> {
