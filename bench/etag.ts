@@ -4,30 +4,14 @@
 // Run:      npx ts-node --transpile-only bench/etag.ts [scenario …]   (e.g. koa-bare koa-304)
 // Tunables: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (50), BENCH_WARMUP_SECONDS (2)
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
 import { createExpressServer, createKoaServer, Get, JsonController } from 'routing-controllers';
 import { etag } from '../src/etag/etag';
 import { registerActionStep } from '../src/http/actionHook';
-import type { LoadResult } from './lib/load';
-import type { ScenarioRuns } from './lib/rounds';
-import { announceServer, startServerChild } from './lib/serverChild';
+import { runRounds, type ScenarioRuns } from './lib/rounds';
+import { announceServer } from './lib/serverChild';
 import { medianRows, ratioTable } from './lib/table';
 
 const RESPONSE = { hello: 'world', id: 42, tags: ['a', 'b', 'c'] };
-
-/** The part of autocannon 9's result read here (the package ships no types). */
-interface AutocannonResult {
-  readonly requests: { readonly average: number; readonly total: number };
-  readonly latency: { readonly p50: number; readonly p99: number };
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly '2xx': number;
-  readonly '3xx': number;
-  readonly '4xx': number;
-  readonly '5xx': number;
-}
-type Autocannon = (options: { url: string; connections: number; duration: number; headers?: Record<string, string> }) => Promise<AutocannonResult>;
-const autocannon = require('autocannon') as Autocannon;
 
 @JsonController()
 class BareController {
@@ -84,56 +68,18 @@ const SERVERS: Record<string, Server> = {
   'koa-200': { label: 'koa: @etag(fn) 200 (no condition)', start: () => createKoaServer({ controllers: [EtagController] }), expect: '2xx' },
 };
 
-async function load(url: string, pid: number | undefined, server: Server, connections: number, durationSeconds: number): Promise<LoadResult> {
-  const cpuBefore = cpuMicros(pid);
-  const result = await autocannon({ url: `${url}/bench`, connections, duration: durationSeconds, headers: server.headers });
-  const cpuAfter = cpuMicros(pid);
-  const unexpected = result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'] - result[server.expect];
-  return {
-    requestsPerSecond: result.requests.average,
-    requests: result.requests.total,
-    cpuMicrosPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: unexpected,
-  };
-}
-
-/** User + system CPU time of a process in microseconds from /proc (Linux; undefined elsewhere): survives a noisy machine better than req/s. */
-function cpuMicros(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 async function measure(names: readonly string[]): Promise<ScenarioRuns[]> {
   const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-  const rounds = env('BENCH_ROUNDS', 3);
-  const seconds = env('BENCH_SECONDS', 5);
-  const connections = env('BENCH_CONNECTIONS', 50);
-  const warmup = env('BENCH_WARMUP_SECONDS', 2);
-  const children = [];
-  try {
-    for (const name of names) children.push(await startServerChild(name, __filename, ['serve', name]));
-    for (const [index, child] of children.entries()) await load(child.url, child.process.pid, SERVERS[names[index]], connections, warmup);
-    const runs = names.map(() => [] as LoadResult[]);
-    for (let round = 1; round <= rounds; round += 1) {
-      for (const [index, child] of children.entries()) {
-        const result = await load(child.url, child.process.pid, SERVERS[names[index]], connections, seconds);
-        runs[index].push(result);
-        console.error(`round ${round} ${names[index]}: ${Math.round(result.requestsPerSecond)} req/s`);
-      }
-    }
-    return names.map((name, index) => ({ scenario: { name: SERVERS[name].label, script: __filename, args: [] }, runs: runs[index] }));
-  } finally {
-    await Promise.all(children.map((child) => child.stop()));
-  }
+  return runRounds(
+    names.map((name) => ({ name: SERVERS[name].label, script: __filename, args: ['serve', name], load: { headers: SERVERS[name].headers, expect: SERVERS[name].expect } })),
+    {
+      rounds: env('BENCH_ROUNDS', 3),
+      durationSeconds: env('BENCH_SECONDS', 5),
+      connections: env('BENCH_CONNECTIONS', 50),
+      warmupSeconds: env('BENCH_WARMUP_SECONDS', 2),
+      onRun: (scenario, round, result) => console.error(`round ${round} ${scenario.name}: ${Math.round(result.requestsPerSecond)} req/s`),
+    },
+  );
 }
 
 async function main(): Promise<void> {

@@ -9,11 +9,10 @@ import { Body, createExpressServer, createKoaServer, JsonController, Post } from
 import { idempotencyKey } from '../src/idempotency/idempotencyKey';
 import { configureExtensions } from '../src/settings';
 import { createRedisStorage } from '../src/storage/createRedisStorage';
-import { send } from '../spec/helpers/http';
 import { startRedisServer } from '../spec/helpers/redisServer';
-import { runLoad, type LoadResult } from './lib/load';
-import type { ScenarioRuns } from './lib/rounds';
-import { announceServer, startServerChild, type ServerChild } from './lib/serverChild';
+import type { LoadResult } from './lib/load';
+import { runRounds, type Scenario } from './lib/rounds';
+import { announceServer } from './lib/serverChild';
 import { medianRows, ratioTable } from './lib/table';
 
 const RESPONSE = { hello: 'world', id: 42, tags: ['a', 'b', 'c'] };
@@ -48,46 +47,27 @@ async function serve(driver: string, kind: string, redisUrl?: string): Promise<v
   await announceServer(start(driver, kind === 'bare' ? BareController : ReplayController));
 }
 
-function load(server: ServerChild, durationSeconds: number, connections: number): Promise<LoadResult> {
-  return runLoad(server.url, { connections, durationSeconds, method: 'POST', headers: HEADERS, body: BODY, serverPid: server.process.pid });
-}
-
 async function orchestrate(args: readonly string[]): Promise<void> {
   const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-  const rounds = env('BENCH_ROUNDS', 3);
-  const durationSeconds = env('BENCH_SECONDS', 5);
-  const connections = env('BENCH_CONNECTIONS', 50);
-  const warmupSeconds = env('BENCH_WARMUP_SECONDS', 2);
-  const execArgv = args.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'profiles')}`] : [];
+  const options = {
+    rounds: env('BENCH_ROUNDS', 3),
+    durationSeconds: env('BENCH_SECONDS', 5),
+    connections: env('BENCH_CONNECTIONS', 50),
+    warmupSeconds: env('BENCH_WARMUP_SECONDS', 2),
+    execArgv: args.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'profiles')}`] : [],
+    onRun: (scenario: Scenario, round: number, result: LoadResult) => console.error(`round ${round} ${scenario.name}: ${Math.round(result.requestsPerSecond)} req/s`),
+  };
   const redis = await startRedisServer();
-  console.log(`@idempotencyKey replay path, node ${process.version}, ${rounds} rounds × -c ${connections} -d ${durationSeconds}, median of rounds\n`);
+  console.log(`@idempotencyKey replay path, node ${process.version}, ${options.rounds} rounds × -c ${options.connections} -d ${options.durationSeconds}, median of rounds\n`);
   try {
-    for (const driver of ['express', 'koa'].filter((name) => args.length === 0 || args.includes(name) || (args.length === 1 && args[0] === '--profile'))) {
-      const kinds = [
-        ['bare', `${driver}: bare POST action`],
-        ['memory', `${driver}: replay, memory store`],
-        ['redis', `${driver}: replay, Redis store`],
+    for (const driver of ['express', 'koa'].filter((name) => !args.some((arg) => arg === 'express' || arg === 'koa') || args.includes(name))) {
+      const load = { method: 'POST', headers: HEADERS, body: BODY };
+      const scenarios: Scenario[] = [
+        { name: `${driver}: bare POST action`, script: __filename, args: ['serve', driver, 'bare', redis.url], load },
+        { name: `${driver}: replay, memory store`, script: __filename, args: ['serve', driver, 'memory', redis.url], load },
+        { name: `${driver}: replay, Redis store`, script: __filename, args: ['serve', driver, 'redis', redis.url], load },
       ];
-      const servers: ServerChild[] = [];
-      try {
-        for (const [kind, label] of kinds) servers.push(await startServerChild(label, __filename, ['serve', driver, kind, redis.url], execArgv));
-        for (const server of servers) {
-          const primed = await send(server.url, '/bench', { method: 'POST', headers: HEADERS, body: BODY });
-          if (primed.status !== 200) throw new Error(`${server.name}: priming answered ${primed.status}`);
-          await load(server, warmupSeconds, connections);
-        }
-        const runs = servers.map(() => [] as LoadResult[]);
-        for (let round = 1; round <= rounds; round += 1) {
-          for (const [index, server] of servers.entries()) {
-            runs[index].push(await load(server, durationSeconds, connections));
-            console.error(`round ${round} ${server.name}: ${Math.round(runs[index][round - 1].requestsPerSecond)} req/s`);
-          }
-        }
-        const results: ScenarioRuns[] = servers.map((server, index) => ({ scenario: { name: server.name, script: __filename, args: [] }, runs: runs[index] }));
-        console.log(`${driver}\n\n${ratioTable(medianRows(results))}\n`);
-      } finally {
-        await Promise.all(servers.map((server) => server.stop()));
-      }
+      console.log(`${driver}\n\n${ratioTable(medianRows(await runRounds(scenarios, options)))}\n`);
     }
   } finally {
     await redis.stop();

@@ -10,6 +10,9 @@ interface AutocannonResult {
   readonly errors: number;
   readonly timeouts: number;
   readonly non2xx: number;
+  readonly '2xx': number;
+  readonly '4xx': number;
+  readonly '5xx': number;
 }
 
 const autocannon = require('autocannon') as (options: {
@@ -33,7 +36,7 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** Connection errors and timeouts. */
   readonly errors: number;
-  /** Responses outside 2xx. */
+  /** Responses outside the expected status class (2xx unless `expect` says otherwise). */
   readonly non2xx: number;
 }
 
@@ -65,9 +68,14 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Request body. */
   body?: string;
+  /**
+   * The status class every response should have; others are counted in `non2xx`.
+   * @default '2xx'
+   */
+  expect?: '2xx' | '3xx';
 }
 
-const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5, path: '/bench', method: 'GET' });
+const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5, path: '/bench', method: 'GET', expect: '2xx' as const });
 
 /**
  * Runs autocannon in this process against `baseUrl` and summarizes the run.
@@ -78,7 +86,7 @@ const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5
  * ```
  */
 export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const { connections, durationSeconds, path, serverPid, method, headers, body } = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const { connections, durationSeconds, path, serverPid, method, headers, body, expect } = { ...DEFAULT_LOAD_OPTIONS, ...options };
   const cpuBefore = serverPid === undefined ? undefined : cpuMicros(serverPid);
   const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds, method, ...(headers && { headers }), ...(body !== undefined && { body }) });
   const cpuAfter = serverPid === undefined ? undefined : cpuMicros(serverPid);
@@ -89,7 +97,7 @@ export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promi
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
+    non2xx: expect === '3xx' ? result['2xx'] + result['4xx'] + result['5xx'] : result.non2xx,
   };
 }
 

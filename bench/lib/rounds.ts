@@ -7,6 +7,8 @@ export interface Scenario {
   readonly name: string;
   readonly script: string;
   readonly args: readonly string[];
+  /** Per-scenario load (method, headers, body, expected status class) over the common options. */
+  readonly load?: LoadOptions;
 }
 
 /** Options of {@link runRounds}. */
@@ -49,11 +51,11 @@ export async function runRounds(scenarios: readonly Scenario[], options: RoundsO
   const servers: ServerChild[] = [];
   try {
     for (const scenario of scenarios) servers.push(await startServerChild(scenario.name, scenario.script, scenario.args, execArgv));
-    for (const server of servers) await runLoad(server.url, { ...load, durationSeconds: warmupSeconds });
+    for (const [index, server] of servers.entries()) await runLoad(server.url, { ...load, ...scenarios[index].load, durationSeconds: warmupSeconds });
     const runs = scenarios.map(() => [] as LoadResult[]);
     for (let round = 1; round <= rounds; round += 1) {
       for (const [index, server] of servers.entries()) {
-        const result = await runLoad(server.url, { ...load, serverPid: server.process.pid });
+        const result = await runLoad(server.url, { ...load, ...scenarios[index].load, serverPid: server.process.pid });
         runs[index].push(result);
         onRun?.(scenarios[index], round, result);
       }
