@@ -68,6 +68,7 @@ export { configureExtensions, getExtensionsSettings, resetExtensions, EXTENSIONS
 export type { Storage, StorageCallOptions } from './storage/Storage';
 export { KeyvStorage, type KeyvStorageOptions } from './storage/KeyvStorage';
 export { MemoryStore, type MemoryStoreOptions } from './storage/MemoryStore';
+export { MemoryStorage } from './storage/MemoryStorage';
 export { createMemoryStorage } from './storage/createMemoryStorage';
 export { createRedisStorage, type RedisStorageOptions } from './storage/createRedisStorage';
 export { getStorage } from './storage/getStorage';

@@ -1,5 +1,6 @@
 import { Container, Token } from 'typedi';
 import { InvalidOptionError } from './errors';
+import { withoutUndefined } from './locks/withoutUndefined';
 import type { KeyFunc } from './keys/KeyFunc';
 import { DefaultKeyConstructor } from './keys/DefaultKeyConstructor';
 import type Keyv from 'keyv';
@@ -146,8 +147,4 @@ function validateSettings(settings: ExtensionsSettings): void {
   if (!Object.hasOwn(settings.caches, settings.defaultUseCache)) {
     throw new InvalidOptionError(owner, 'defaultUseCache', `one of the configured caches (${Object.keys(settings.caches).join(', ')})`, settings.defaultUseCache);
   }
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

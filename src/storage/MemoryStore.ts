@@ -35,8 +35,8 @@ interface Entry {
 
 /**
  * A bounded in-memory LRU: capped by entry count and by bytes, honouring TTLs on the injected
- * clock. It is a keyv store adapter (`new Keyv({ store: new MemoryStore() })`), which is how the
- * default store uses it, so values go through keyv's serializer exactly as they would to Redis.
+ * clock. It is a keyv store adapter (`new Keyv({ store: new MemoryStore() })`) and the LRU
+ * behind the default `MemoryStorage`, which calls its synchronous `read`/`write`/`erase`.
  * A `get` refreshes recency; expired entries are dropped when read or when they reach the
  * least-recently-used end. Only this process sees it (`scope: 'process'`).
  *
