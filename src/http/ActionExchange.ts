@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { KeyBitContext } from '../keys/KeyBit';
 import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
-import { beforeResponseEnd, captureResponse, inspectResponseBody, type BeforeEndHook } from './responseInterceptor';
+import { beforeResponseEnd, captureResponse, inspectResponseBody, onResponseCaptured, type BeforeEndHook } from './responseInterceptor';
 import { requestViewOf, type RouteInfo } from './createRequestView';
 import type { RequestView } from './RequestView';
 import { isRefreshRequest, sendRefreshRequest } from './refreshRequest';
@@ -97,6 +97,30 @@ export class ActionExchange implements KeyBitContext {
    */
   captureResponse(maxBytes: number): Promise<CaptureResult> {
     return captureResponse(this.nodeResponse, maxBytes);
+  }
+
+  /**
+   * Runs `hook` on the capture of the response once it ends, before the body leaves (see
+   * `onResponseCaptured`): a promise it returns holds the body, so never return one for an
+   * error response (Express may destroy the socket right after writing it).
+   */
+  onResponseCaptured(maxBytes: number, hook: (result: CaptureResult) => void | Promise<void>): void {
+    onResponseCaptured(this.nodeResponse, maxBytes, hook);
+  }
+
+  /**
+   * The field lines of a request header, read from the raw header list (cheaper than
+   * `request.headerLines`, which builds Node's `headersDistinct` for every header).
+   */
+  requestHeaderLines(name: string): readonly string[] {
+    const raw = this.nodeRequest.rawHeaders;
+    const lower = name.toLowerCase();
+    let lines: string[] | undefined;
+    for (let index = 0; index < raw.length; index += 2) {
+      const field = raw[index];
+      if (field.length === lower.length && field.toLowerCase() === lower) (lines ??= []).push(raw[index + 1]);
+    }
+    return lines ?? [];
   }
 
   /** Runs `hook` before the response leaves, e.g. to invalidate cached copies after a write. */

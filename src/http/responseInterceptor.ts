@@ -5,6 +5,12 @@ import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedRes
 export type BeforeEndHook = (res: ServerResponse) => void | Promise<void>;
 
 /**
+ * Sees the capture of a response once `res.end` has been called, before the body leaves; if it
+ * returns a promise, the head goes out and the body waits for it.
+ */
+export type CapturedHook = (result: CaptureResult) => void | Promise<void>;
+
+/**
  * Sees the complete body before any of it leaves (`undefined` when it cannot: past the size cap,
  * or the head already went out). It may set headers and return a response to send instead.
  */
@@ -17,6 +23,7 @@ interface Interceptor {
   readonly hooks: BeforeEndHook[];
   holdMaxBytes: number;
   readonly bodyHooks: BodyHook[];
+  readonly capturedHooks: CapturedHook[];
 }
 
 /** The interceptor of a response, as a symbol-keyed property (per-response WeakMap entries slow every GC). */
@@ -62,10 +69,23 @@ export function inspectResponseBody(res: ServerResponse, maxBytes: number, hook:
   interceptor.bodyHooks.push(hook);
 }
 
+/**
+ * Hands `hook` the capture of the response (as `captureResponse` resolves it) when `res.end` is
+ * called, after the before-end hooks and before the body leaves, so work that must be done
+ * before the client can see the answer (e.g. storing an idempotent outcome) can use the exact
+ * response. A hook returning a promise holds the body (never do that for an error response:
+ * Express may destroy the socket right after it). Not called when the connection closes first.
+ * @internal
+ */
+export function onResponseCaptured(res: ServerResponse, maxBytes: number, hook: CapturedHook): void {
+  void captureResponse(res, maxBytes);
+  interceptorOf(res).capturedHooks.push(hook);
+}
+
 function interceptorOf(res: WithInterceptor): Interceptor {
   let interceptor = res[INTERCEPTOR];
   if (!interceptor) {
-    interceptor = { maxBytes: Infinity, hooks: [], holdMaxBytes: Infinity, bodyHooks: [] };
+    interceptor = { maxBytes: Infinity, hooks: [], holdMaxBytes: Infinity, bodyHooks: [], capturedHooks: [] };
     res[INTERCEPTOR] = interceptor;
     install(res, interceptor);
   }
@@ -145,17 +165,20 @@ function install(res: ServerResponse, interceptor: Interceptor): void {
         args = [body, ...[chunk, ...rest].filter((arg) => typeof arg === 'function')];
       }
     }
+    let result: CaptureResult | undefined;
+    const captureResult = (): CaptureResult => {
+      if (result) return result;
+      const headers = snapshotHeaders(res, explicitHeaders);
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      return (result = tooLarge
+        ? { complete: false, reason: 'too-large', status: res.statusCode }
+        : { complete: true, response: { status: res.statusCode, headers, body } });
+    };
     let captured = false;
     const settleCapture = (): void => {
       if (captured || !interceptor.resolveCapture) return;
       captured = true;
-      const headers = snapshotHeaders(res, explicitHeaders);
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      interceptor.resolveCapture(
-        tooLarge
-          ? { complete: false, reason: 'too-large', status: res.statusCode }
-          : { complete: true, response: { status: res.statusCode, headers, body } },
-      );
+      interceptor.resolveCapture(captureResult());
     };
     const replace = (): void => {
       if (!replacement || res.headersSent) return;
@@ -169,8 +192,10 @@ function install(res: ServerResponse, interceptor: Interceptor): void {
       settleCapture();
       return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
     };
-    if (interceptor.hooks.length === 0) return finish();
+    if (interceptor.hooks.length === 0 && interceptor.capturedHooks.length === 0) return finish();
     const pending = runHooks(res, interceptor.hooks);
+    // After the before-end hooks, which may still set headers the capture must show.
+    if (interceptor.capturedHooks.length > 0) pending.push(...runCapturedHooks(captureResult(), interceptor.capturedHooks.splice(0)));
     if (pending.length === 0) return finish();
     replace();
     // Express calls next() right after end(): with headers still unsent its final handler would
@@ -190,6 +215,19 @@ function runHooks(res: ServerResponse, hooks: readonly BeforeEndHook[]): Promise
     try {
       const result = hook(res);
       if (result) pending.push(result);
+    } catch {
+      // A failing hook must not stop the response.
+    }
+  }
+  return pending;
+}
+
+function runCapturedHooks(result: CaptureResult, hooks: readonly CapturedHook[]): Promise<void>[] {
+  const pending: Promise<void>[] = [];
+  for (const hook of hooks) {
+    try {
+      const done = hook(result);
+      if (done) pending.push(done);
     } catch {
       // A failing hook must not stop the response.
     }

@@ -3,6 +3,19 @@ import { KeyBit, type KeyBitContext } from '../keys/KeyBit';
 import { parseIdempotencyKey } from './parseIdempotencyKey';
 
 /**
+ * Where the idempotency step leaves the key it has parsed (in `ActionExchange.state`), so the
+ * bit does not parse the header again.
+ * @internal
+ */
+export const PARSED_IDEMPOTENCY_KEY = Symbol('routing-controllers-extensions:parsed-idempotency-key');
+
+/** What the step leaves under {@link PARSED_IDEMPOTENCY_KEY}. @internal */
+export interface ParsedKeyState {
+  readonly header: string;
+  readonly key: string;
+}
+
+/**
  * The client's idempotency key, unquoted (`"abc"` and `abc` give `'abc'`), from the header named
  * by the params (default `Idempotency-Key`); `null` when absent or malformed. The building block
  * of record keys: combine it with `UserKeyBit` (or a tenant bit) in a custom `keyFunc`.
@@ -21,8 +34,10 @@ export class IdempotencyKeyBit extends KeyBit<string> {
     super(header);
   }
 
-  getData({ request }: KeyBitContext, header: string): string | null {
-    const parsed = parseIdempotencyKey(request.headerLines(header));
+  getData(context: KeyBitContext, header: string): string | null {
+    const known = (context as { readonly state?: ReadonlyMap<symbol, unknown> }).state?.get(PARSED_IDEMPOTENCY_KEY) as ParsedKeyState | undefined;
+    if (known?.header === header) return known.key;
+    const parsed = parseIdempotencyKey(context.request.headerLines(header));
     return parsed.kind === 'key' ? parsed.key : null;
   }
 

@@ -63,14 +63,18 @@ export function decodeRecord(value: unknown): IdempotencyRecord | undefined {
   return value;
 }
 
-const decoded = new WeakMap<StoredIdempotentResponse, CapturedResponse>();
+/** The decoded form kept on the stored object itself (a WeakMap would add an ephemeron per record to every GC). */
+const DECODED = Symbol('routing-controllers-extensions:decoded-response');
+
+type WithDecoded = StoredIdempotentResponse & { [DECODED]?: CapturedResponse };
 
 /** The stored response as a `CapturedResponse` (decoded once per stored object). */
 export function decodeResponse(stored: StoredIdempotentResponse): CapturedResponse {
-  let response = decoded.get(stored);
+  const holder = stored as WithDecoded;
+  let response = holder[DECODED];
   if (!response) {
     response = { status: stored.status, headers: stored.headers, body: Buffer.from(stored.body ?? '', 'base64') };
-    decoded.set(stored, response);
+    if (Object.isExtensible(holder)) Object.defineProperty(holder, DECODED, { value: response, enumerable: false, configurable: true });
   }
   return response;
 }

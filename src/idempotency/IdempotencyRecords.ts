@@ -45,6 +45,8 @@ export interface RecordTimings {
  * @internal
  */
 export class IdempotencyRecords {
+  #local?: Map<string, IdempotencyRecord>;
+
   constructor(
     readonly storage: Storage,
     private readonly lock: Lock,
@@ -52,14 +54,22 @@ export class IdempotencyRecords {
     private readonly timings: RecordTimings,
   ) {}
 
+  /**
+   * The completed record of `key` this process has already read, if it has not expired: a
+   * synchronous answer for the replay path, which then needs no store round trip.
+   */
+  cachedCompleted(key: string): IdempotencyRecord | undefined {
+    const local = this.localCompleted().get(key);
+    if (local === undefined) return undefined;
+    if (this.classify(local).state === 'completed') return local;
+    this.localCompleted().delete(key);
+    return undefined;
+  }
+
   /** Reads the record of `key` and classifies it by the clock (an expired completed record is absent). */
   async read(key: string): Promise<RecordView> {
-    const local = this.localCompleted().get(key);
-    if (local !== undefined) {
-      const view = this.classify(local);
-      if (view.state === 'completed') return view;
-      this.localCompleted().delete(key);
-    }
+    const cached = this.cachedCompleted(key);
+    if (cached !== undefined) return { state: 'completed', record: cached };
     const view = this.classify(decodeRecord(await this.storage.get(PREFIX + key)));
     if (view.state === 'completed') this.remember(key, view.record);
     return view;
@@ -139,9 +149,10 @@ export class IdempotencyRecords {
   }
 
   private localCompleted(): Map<string, IdempotencyRecord> {
+    if (this.#local) return this.#local;
     let cache = localCompleted.get(this.storage);
     if (!cache) localCompleted.set(this.storage, (cache = new Map()));
-    return cache;
+    return (this.#local = cache);
   }
 
   private classify(record: IdempotencyRecord | undefined): RecordView {

@@ -1,19 +1,21 @@
 import type { ActionExchange } from '../http/ActionExchange';
 import type { ActionStep } from '../http/actionHook';
-import type { CaptureResult, CapturedResponse } from '../http/CapturedResponse';
+import type { CaptureResult } from '../http/CapturedResponse';
 import { setRequestState } from '../http/setRequestState';
 import { LockTimeoutError } from '../errors';
-import { storableHeaders } from '../cache/storagePolicy';
 import { systemClock } from '../locks/Clock';
 import { publishIdempotencyEvent, type IdempotencyEvent } from './idempotencyEvents';
 import { idempotencyProblem, type IdempotencyProblem } from './idempotencyProblems';
 import type { IdempotencyInfo } from './IdempotencyInfo';
-import { decodeResponse, encodeResponse, type IdempotencyRecord, type StoredIdempotentResponse } from './IdempotencyRecord';
+import { decodeResponse, type IdempotencyRecord, type StoredIdempotentResponse } from './IdempotencyRecord';
+import { PARSED_IDEMPOTENCY_KEY, type ParsedKeyState } from './IdempotencyKeyBit';
 import type { Claim, RecordView } from './IdempotencyRecords';
 import { localFlight, startLocalFlight } from './localFlights';
 import { isOptOutRequest } from './optOutRequests';
 import { parseIdempotencyKey } from './parseIdempotencyKey';
+import { holdAtMost, recordOutcome, statusOf } from './recordOutcome';
 import { renewWhileRunning } from './renewWhileRunning';
+import { replayResponse } from './replayResponse';
 import { resolveIdempotencyOptions, type ResolvedIdempotencyOptions } from './resolveIdempotencyOptions';
 import type { IdempotencyKeyOptions } from './IdempotencyKeyOptions';
 import { getExtensionsSettings } from '../settings';
@@ -22,9 +24,8 @@ import { getExtensionsSettings } from '../settings';
 export type IdempotencyMode = 'key' | 'manual' | 'opt-out';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
-/** Request-specific headers never replayed, on top of what the cache never stores (research §3.8). */
-const UNREPLAYED = new Set(['x-request-id', 'request-id', 'x-correlation-id', 'server', 'retry-after', 'idempotent-replayed', 'ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
-const COMPLETION_RETRY_DELAYS_MS = [50, 200, 500];
+/** Longest time a successful response's body waits for its outcome to be stored. */
+const HOLD_BODY_MAX_MS = 1_000;
 const OWNERS: Record<IdempotencyMode, string> = { key: '@idempotencyKey', manual: '@idempotencyKeyManual', 'opt-out': 'IdempotencyKeyMiddleware' };
 
 /**
@@ -52,7 +53,7 @@ export class IdempotencyStep implements ActionStep {
     if (SAFE_METHODS.has(request.method)) return next();
     if (this.mode === 'opt-out' && !isOptOutRequest(request.raw)) return next();
     const options = this.resolved();
-    const parsed = parseIdempotencyKey(request.headerLines(options.header), options.strict);
+    const parsed = parseIdempotencyKey(exchange.requestHeaderLines(options.header), options.strict);
     if (parsed.kind === 'missing') {
       if (options.optional) return next();
       return this.problem(exchange, options, 'missing-key', `${request.method} ${request.route} requires the ${options.header} header`);
@@ -61,8 +62,12 @@ export class IdempotencyStep implements ActionStep {
     if (options.anonymous === 'reject' && isAnonymous(await request.currentUser())) {
       return this.problem(exchange, options, 'scope-required', `${request.method} ${request.route} accepts ${options.header} only from authenticated clients`);
     }
+    exchange.state.set(PARSED_IDEMPOTENCY_KEY, { header: options.header, key: parsed.key } satisfies ParsedKeyState);
     const recordKey = await options.keyFunc(exchange);
     const fp = options.fingerprint ? await options.fingerprint(exchange) : null;
+    // A replay of an outcome this process has seen needs no store round trip, hence no await.
+    const cached = options.records.cachedCompleted(recordKey);
+    if (cached !== undefined) return this.recorded(exchange, next, options, parsed.key, recordKey, fp, cached);
     return this.decide(exchange, next, options, parsed.key, recordKey, fp);
   }
 
@@ -77,12 +82,9 @@ export class IdempotencyStep implements ActionStep {
       } catch (error) {
         return this.unavailable(exchange, options, recordKey, error);
       }
-      if (view.state !== 'absent' && fp !== null && view.record.fp !== null && view.record.fp !== fp) {
-        this.publish('mismatch', route, recordKey);
-        return this.problem(exchange, options, 'key-reused', `${options.header} "${key}" was already used for another request`);
-      }
-      if (view.state === 'completed') return this.completed(exchange, next, options, key, recordKey, view.record);
+      if (view.state === 'completed') return this.recorded(exchange, next, options, key, recordKey, fp, view.record);
       if (view.state === 'in-flight') {
+        if (isMismatch(view.record, fp)) return this.mismatch(exchange, options, key, recordKey);
         const local = localFlight(options.records.storage, recordKey);
         // The owner here already answered and is storing its outcome: that is a matter of moments.
         if (local?.finishing) {
@@ -100,6 +102,7 @@ export class IdempotencyStep implements ActionStep {
         pollMs = Math.min(pollMs * 2, 250);
         continue;
       }
+      if (view.state === 'orphan' && isMismatch(view.record, fp)) return this.mismatch(exchange, options, key, recordKey);
       let outcome: Awaited<ReturnType<typeof options.records.claim>>;
       try {
         outcome = await options.records.claim(recordKey, fp);
@@ -112,19 +115,24 @@ export class IdempotencyStep implements ActionStep {
     }
   }
 
-  private completed(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, recordKey: string, record: IdempotencyRecord): unknown {
+  /** A completed record: 422 for another request, else its replay (or the manual action). */
+  private recorded(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, recordKey: string, fp: string | null, record: IdempotencyRecord): unknown {
+    if (isMismatch(record, fp)) return this.mismatch(exchange, options, key, recordKey);
     const stored = record.response as StoredIdempotentResponse;
-    const response = decodeResponse(stored);
     if (this.mode === 'manual') {
-      setRequestState(exchange.request, 'idempotency', { key, exists: true, response: stored.body === null ? undefined : response } satisfies IdempotencyInfo);
+      setRequestState(exchange.request, 'idempotency', { key, exists: true, response: stored.body === null ? undefined : decodeResponse(stored) } satisfies IdempotencyInfo);
       return next();
     }
     if (stored.body === null) {
       return this.problem(exchange, options, 'replay-unavailable', `the response to ${options.header} "${key}" was too large to keep; it is not executed again`);
     }
     this.publish('replayed', exchange.request.route, recordKey);
-    const headers = { ...response.headers, 'idempotent-replayed': 'true' };
-    return exchange.respond({ status: options.conflictStatusCode ?? response.status, headers, body: response.body });
+    return exchange.respond(replayResponse(stored, options.conflictStatusCode));
+  }
+
+  private mismatch(exchange: ActionExchange, options: ResolvedIdempotencyOptions, key: string, recordKey: string): unknown {
+    this.publish('mismatch', exchange.request.route, recordKey);
+    return this.problem(exchange, options, 'key-reused', `${options.header} "${key}" was already used for another request`);
   }
 
   private execute(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, claim: Claim): unknown {
@@ -133,33 +141,19 @@ export class IdempotencyStep implements ActionStep {
     if (this.mode === 'manual') setRequestState(exchange.request, 'idempotency', { key, exists: false, response: undefined } satisfies IdempotencyInfo);
     const flight = startLocalFlight(options.records.storage, claim.key);
     const stopRenewal = renewWhileRunning(options.records, options.clock, options.leaseMs, claim, route);
-    void exchange.captureResponse(options.maxBodyBytes).then(async (result) => {
+    let recording: Promise<void> | undefined;
+    const record = (result: CaptureResult): Promise<void> => {
+      if (recording) return recording;
       flight.finishing = true;
       stopRenewal();
-      try {
-        await this.finish(options, claim, result, route);
-      } finally {
-        flight.end();
-      }
-    });
+      return (recording = recordOutcome(options, claim, result, route, flight));
+    };
+    // The outcome is stored before the body leaves, so a duplicate sent anywhere once the client
+    // has its answer is replayed rather than met with "in flight". Never for an error response
+    // (Express destroys the socket after it) nor past HOLD_BODY_MAX_MS: then after the end.
+    exchange.onResponseCaptured(options.maxBodyBytes, (result) => (statusOf(result) < 400 ? holdAtMost(record(result), HOLD_BODY_MAX_MS) : undefined));
+    void exchange.captureResponse(options.maxBodyBytes).then(record);
     return next();
-  }
-
-  private async finish(options: ResolvedIdempotencyOptions, claim: Claim, result: CaptureResult, route: string): Promise<void> {
-    const status = result.complete ? result.response.status : result.status;
-    const keep = options.storeOnStatuses.has(status) && (result.complete || result.reason === 'too-large');
-    const stored = !keep ? undefined : result.complete ? encodeResponse(status, replayableHeaders(result.response), result.response.body) : encodeResponse(status, {}, null);
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const owned = stored ? await options.records.complete(claim, stored) : await options.records.release(claim);
-        this.publish(!owned ? 'fenced' : stored ? 'completed' : 'released', route, claim.key);
-        return;
-      } catch (error) {
-        publishIdempotencyEvent({ type: 'store-error', route, key: claim.key, error });
-        if (attempt >= COMPLETION_RETRY_DELAYS_MS.length) return;
-        await new Promise((resolve) => setTimeout(resolve, COMPLETION_RETRY_DELAYS_MS[attempt]));
-      }
-    }
   }
 
   private unavailable(exchange: ActionExchange, options: ResolvedIdempotencyOptions, recordKey: string, error: unknown): unknown {
@@ -184,10 +178,8 @@ export class IdempotencyStep implements ActionStep {
   }
 }
 
-function replayableHeaders(response: CapturedResponse): Record<string, string | number | readonly string[]> {
-  const kept = storableHeaders(response.headers);
-  for (const name of Object.keys(kept)) if (UNREPLAYED.has(name)) delete kept[name];
-  return kept;
+function isMismatch(record: IdempotencyRecord, fp: string | null): boolean {
+  return fp !== null && record.fp !== null && record.fp !== fp;
 }
 
 function isAnonymous(user: unknown): boolean {

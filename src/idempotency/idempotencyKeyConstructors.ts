@@ -1,9 +1,11 @@
+import { canonicalJson } from '../keys/canonicalJson';
 import { KeyConstructor, type KeyConstructorOptions } from '../keys/KeyConstructor';
 import { BodyKeyBit } from '../keys/bits/BodyKeyBit';
 import { ParamsKeyBit } from '../keys/bits/ParamsKeyBit';
 import { QueryParamsKeyBit } from '../keys/bits/QueryParamsKeyBit';
 import { RequestMetaKeyBit } from '../keys/bits/RequestMetaKeyBit';
 import { UserKeyBit } from '../keys/bits/UserKeyBit';
+import { cachedHashKey } from './cachedHashKey';
 import { IdempotencyKeyBit } from './IdempotencyKeyBit';
 
 /**
@@ -23,6 +25,11 @@ export class IdempotencyScopeKeyConstructor extends KeyConstructor {
 
   constructor(options: KeyConstructorOptions = {}) {
     super({ memoizeForRequest: false, ...options });
+  }
+
+  /** The base class's key (SHA-256 of the canonical JSON), remembered for recent texts. */
+  override prepareKey(data: Record<string, unknown>): string {
+    return cachedHashKey(canonicalJson(data));
   }
 }
 
@@ -44,5 +51,10 @@ export class IdempotencyFingerprint extends KeyConstructor {
 
   constructor(options: KeyConstructorOptions = {}) {
     super({ memoizeForRequest: false, ...options });
+  }
+
+  /** The base class's key (SHA-256 of the canonical JSON), remembered for recent texts. */
+  override prepareKey(data: Record<string, unknown>): string {
+    return cachedHashKey(canonicalJson(data));
   }
 }
