@@ -42,7 +42,7 @@ async function serve(driver: string, kind: string, redisUrl?: string): Promise<v
   if (kind === 'redis') {
     const storage = createRedisStorage(redisUrl as string, { namespace: 'bench' });
     await storage.get('warm-up');
-    configureExtensions({ caches: { default: storage } });
+    configureExtensions({ caches: { default: storage }, idempotency: { cache: 'default' } });
   }
   await announceServer(start(driver, kind === 'bare' ? BareController : ReplayController));
 }

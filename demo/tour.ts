@@ -154,7 +154,11 @@ async function main(): Promise<void> {
   const serve = args.includes('--serve');
   const redisUrl = process.env.REDIS_URL;
   if (redisUrl) {
-    configureExtensions({ caches: { default: createRedisStorage(redisUrl, { namespace: `rcx-demo-${process.pid}` }) }, locks: { default: new RedisLock(redisUrl) } });
+    configureExtensions({
+      caches: { default: createRedisStorage(redisUrl, { namespace: `rcx-demo-${process.pid}` }) },
+      locks: { default: new RedisLock(redisUrl) },
+      idempotency: { cache: 'default' },
+    });
   }
   const server = await startDemoServer(driver, serve ? Number(process.env.PORT ?? 3000) : 0);
   const store = redisUrl ? `Redis at ${redisUrl}` : 'the embedded in-memory store';

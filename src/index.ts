@@ -56,6 +56,7 @@ export {
 } from './idempotency/IdempotencyKeyOptions';
 export type { IdempotencyInfo } from './idempotency/IdempotencyInfo';
 export { IdempotencyKeyBit } from './idempotency/IdempotencyKeyBit';
+export { IdempotencyMemoryStorage, type IdempotencyMemoryStorageOptions } from './idempotency/IdempotencyMemoryStorage';
 export { IdempotencyScopeKeyConstructor, IdempotencyFingerprint } from './idempotency/idempotencyKeyConstructors';
 export { IDEMPOTENCY_PROBLEMS, IDEMPOTENCY_PROBLEM_BASE, type IdempotencyProblem } from './idempotency/idempotencyProblems';
 export { IDEMPOTENCY_CHANNEL_NAME, type IdempotencyEvent } from './idempotency/idempotencyEvents';

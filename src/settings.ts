@@ -13,6 +13,7 @@ import { isKeyvLike } from './storage/KeyvStorage';
 import { isStorage } from './storage/getStorage';
 import type { IdempotencySettings } from './idempotency/IdempotencyKeyOptions';
 import { validateIdempotencyOptions } from './idempotency/validateIdempotencyOptions';
+import { withBuiltInRecordStorage } from './idempotency/recordStorage';
 
 /**
  * Library-wide settings, the defaults every decorator falls back to (drf-extensions'
@@ -63,7 +64,9 @@ export interface ExtensionsSettings {
   locks: Record<string, Lock>;
   /**
    * Defaults of `@idempotencyKey`, `@idempotencyKeyManual` and `IdempotencyKeyMiddleware`
-   * (every field of `IdempotencyKeyOptions`, plus the `clock`); merged field by field.
+   * (every field of `IdempotencyKeyOptions`, plus the `clock`); merged field by field. The
+   * built-in idempotency record store (used where no `cache` is named) also lives here, so
+   * `resetExtensions()` starts it afresh.
    * @default {} (the defaults of `IdempotencyKeyOptions`)
    */
   idempotency: IdempotencySettings;
@@ -82,7 +85,7 @@ function createDefaultSettings(): ExtensionsSettings {
     defaultKeyConstructorMemoizeForRequest: false,
     caches: { default: createMemoryStorage() },
     locks: { default: new InProcessLock() },
-    idempotency: {},
+    idempotency: withBuiltInRecordStorage({}),
   };
 }
 

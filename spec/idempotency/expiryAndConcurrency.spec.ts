@@ -71,9 +71,17 @@ class TimedController {
   }
 
   @Post('/held-locked')
-  @idempotencyKey({ inFlight: 'locked' })
+  @idempotencyKey({ inFlight: 'locked', lockTimeoutMs: 50 })
   async heldLocked() {
     const run = count('heldLocked');
+    await latch.promise;
+    return { run };
+  }
+
+  @Post('/held-locked-long')
+  @idempotencyKey({ inFlight: 'locked', lockTimeoutMs: 15_000 })
+  async heldLockedLong() {
+    const run = count('heldLockedLong');
     await latch.promise;
     return { run };
   }
@@ -186,17 +194,36 @@ for (const driver of DRIVERS) {
       const conflicts = all.filter((response) => response.status === 409);
       expect(conflicts).to.have.length(49);
       expect(conflicts.every((response) => response.headers['retry-after'] === '1')).to.equal(true);
+      expect(conflicts.every((response) => !response.text.includes('k1'))).to.equal(true);
     });
 
-    it("answers a duplicate in flight 423 in 'locked' mode", async () => {
+    it("answers a duplicate in flight 423 + Retry-After in 'locked' mode once it waited lockTimeoutMs", async () => {
       const owner = server.send('/x/held-locked', keyed('k1'));
       await until(() => runs.heldLocked === 1, 'the owner runs');
       const duplicate = await server.send('/x/held-locked', keyed('k1'));
       latch.open();
       await owner;
 
+      expect(log.count('waited')).to.be.greaterThan(0);
       expect(duplicate.status).to.equal(423);
+      expect(duplicate.headers['retry-after']).to.equal('1');
       expect(duplicate.headers['content-type']).to.equal('application/problem+json; charset=utf-8');
+      expect(duplicate.text).not.to.include('k1');
+      expect(runs.heldLocked).to.equal(1);
+    });
+
+    it("replays the outcome to a duplicate in 'locked' mode whose wait outlasts the first request", async () => {
+      const owner = server.send('/x/held-locked-long', keyed('k1'));
+      await until(() => runs.heldLockedLong === 1, 'the owner runs');
+      const pending = server.send('/x/held-locked-long', keyed('k1'));
+      await until(() => log.count('waited') > 0 || log.count('conflict') > 0, 'the duplicate waits or is answered');
+      latch.open();
+      const [duplicate, original] = await Promise.all([pending, owner]);
+
+      expect(duplicate.status).to.equal(200);
+      expect(duplicate.headers['idempotent-replayed']).to.equal('true');
+      expect(duplicate.text).to.equal(original.text);
+      expect(runs.heldLockedLong).to.equal(1);
     });
 
     it('does not serialise 50 different keys: all 50 reach the action together', async () => {

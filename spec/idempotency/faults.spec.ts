@@ -44,7 +44,7 @@ describeRedis('@idempotencyKey with its store down', (redis) => {
 
       it('F1: answers 503 + Retry-After and runs nothing while Redis is stopped', async function () {
         this.timeout(20_000);
-        configureExtensions({ caches: { default: createRedisStorage(redis().url, { namespace: `f1-${driver}`, timeoutMs: 500 }) } });
+        configureExtensions({ caches: { default: createRedisStorage(redis().url, { namespace: `f1-${driver}`, timeoutMs: 500 }) }, idempotency: { cache: 'default' } });
         const before = await server.send('/f/orders', keyed('k0'));
         await redis().stop();
         let down;
@@ -67,7 +67,7 @@ describeRedis('@idempotencyKey with its store down', (redis) => {
         const keyv = new Keyv({ store, namespace: `f2-${driver}` });
         const logged: unknown[] = [];
         keyv.on('error', (error: unknown) => logged.push(error));
-        configureExtensions({ caches: { default: keyv } });
+        configureExtensions({ caches: { default: keyv }, idempotency: { cache: 'default' } });
         const before = await server.send('/f/orders', keyed('k0'));
         await redis().stop();
         let down;
@@ -86,7 +86,7 @@ describeRedis('@idempotencyKey with its store down', (redis) => {
       });
 
       it('F5: answers 503 to an undecodable record instead of running the action again', async () => {
-        configureExtensions({ caches: { default: garbageStorage() } });
+        configureExtensions({ caches: { default: garbageStorage() }, idempotency: { cache: 'default' } });
         const response = await server.send('/f/orders', keyed('k1'));
 
         expect(response.status).to.equal(503);

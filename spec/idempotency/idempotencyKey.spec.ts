@@ -197,7 +197,7 @@ for (const driver of DRIVERS) {
     beforeEach(() => {
       resetExtensions();
       written = [];
-      configureExtensions({ caches: { default: recordingStorage(createMemoryStorage(), written) } });
+      configureExtensions({ caches: { records: recordingStorage(createMemoryStorage(), written) }, idempotency: { cache: 'records' } });
       resetRuns();
     });
 
@@ -412,6 +412,26 @@ for (const driver of DRIVERS) {
       for (const raw of ['client-key-123', 'token789', 'cookie000']) expect(stored).not.to.include(raw);
       const records = written as Array<{ fp: string; state: string }>;
       expect(records[0].fp).to.match(/^[0-9a-f]{64}$/);
+    });
+
+    it('S7: never echoes the raw key in problem details', async () => {
+      const key = 'client-key-abc123';
+      const bigKey = `${key}-big`;
+      bigBody = 'y'.repeat(200);
+      await post(server, '/i/orders', key, { amount: 1 });
+      await post(server, '/i/big', bigKey);
+      const problems = [
+        await post(server, '/i/orders', key, { amount: 2 }),
+        await post(server, '/i/big', bigKey),
+        await post(server, '/i/orders', `${key}${'z'.repeat(255)}`),
+        await post(server, '/i/orders', `"${key}`),
+      ];
+
+      expect(problems.map((response) => response.status)).to.deep.equal([422, 409, 400, 400]);
+      for (const response of problems) {
+        expect(response.json<{ detail: string }>().detail).to.be.a('string').and.not.include(key);
+        expect(response.text).not.to.include(key);
+      }
     });
 
     it('S6: replays ETag and Location but never Set-Cookie or X-Request-Id', async () => {

@@ -109,6 +109,22 @@ export class ActionExchange implements KeyBitContext {
   }
 
   /**
+   * Makes the driver still write the response after the client has gone away, so that a capture
+   * shows the response the action produced: Express always does, Koa would end it empty once the
+   * socket has closed. Nothing reaches the client either way.
+   */
+  respondAfterClose(): void {
+    const response: unknown = this.action.context?.response;
+    if (typeof response !== 'object' || response === null) return;
+    Object.defineProperty(response, 'writable', {
+      configurable: true,
+      get(this: { res: ServerResponse }) {
+        return !this.res.writableEnded;
+      },
+    });
+  }
+
+  /**
    * The field lines of a request header, read from the raw header list (cheaper than
    * `request.headerLines`, which builds Node's `headersDistinct` for every header).
    */

@@ -74,7 +74,8 @@ export function inspectResponseBody(res: ServerResponse, maxBytes: number, hook:
  * called, after the before-end hooks and before the body leaves, so work that must be done
  * before the client can see the answer (e.g. storing an idempotent outcome) can use the exact
  * response. A hook returning a promise holds the body (never do that for an error response:
- * Express may destroy the socket right after it). Not called when the connection closes first.
+ * Express may destroy the socket right after it). Still called when `res.end` comes after the
+ * connection closed, although the capture itself has then resolved `aborted`.
  * @internal
  */
 export function onResponseCaptured(res: ServerResponse, maxBytes: number, hook: CapturedHook): void {

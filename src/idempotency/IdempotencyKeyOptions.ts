@@ -5,8 +5,8 @@ import type { KeyFunc } from '../keys/KeyFunc';
 /**
  * What a duplicate does while the first request with its key is still running:
  * `'wait'` waits up to `maxWaitMs` and replays the outcome (409 if still running then),
- * `'conflict'` answers 409 at once (IETF draft), `'locked'` answers 423 at once
- * (django-idempotency-key's behaviour).
+ * `'conflict'` answers 409 at once (IETF draft), `'locked'` waits up to `lockTimeoutMs` and
+ * replays the outcome, or answers 423 if still running then (django-idempotency-key's behaviour).
  */
 export type InFlightPolicy = 'wait' | 'conflict' | 'locked';
 
@@ -51,8 +51,14 @@ export interface IdempotencyKeyOptions {
    */
   storeOnStatuses?: readonly number[];
   /**
-   * Name of the store (`configureExtensions({ caches })`) holding the records.
-   * @default 'default'
+   * Name of the store (`configureExtensions({ caches })`) holding the records. Without it the
+   * records live in the built-in record store: an `IdempotencyMemoryStorage` of this process,
+   * apart from the response cache, which never evicts a record before its TTL and answers a new
+   * key 503 once it holds 64 MiB. Apps running several processes name a shared store (e.g.
+   * `createRedisStorage(url)`) here; the built-in store with a lock reaching other processes
+   * is a startup error. Never name an evicting cache (such as the `default` LRU): a record it
+   * drops lets a duplicate run again.
+   * @default undefined (the built-in record store)
    */
   cache?: string;
   /**
@@ -69,7 +75,8 @@ export interface IdempotencyKeyOptions {
   leaseMs?: number;
   /**
    * Longest wait for the per-key lock around a claim, in milliseconds; past it 409 (423 with
-   * `inFlight: 'locked'`).
+   * `inFlight: 'locked'`). With `inFlight: 'locked'`, also the longest wait of a duplicate for
+   * the first request to finish.
    * @default 2000
    */
   lockTimeoutMs?: number;
@@ -130,7 +137,7 @@ export const DEFAULT_IDEMPOTENCY_OPTIONS = Object.freeze({
   strict: false,
   conflictStatusCode: null as number | null,
   storeOnStatuses: Object.freeze([200, 201, 202, 203, 204, 205, 206, 207]) as readonly number[],
-  cache: 'default',
+  cache: undefined as string | undefined,
   lock: 'default' as string | Lock,
   leaseMs: 60_000,
   lockTimeoutMs: 2_000,

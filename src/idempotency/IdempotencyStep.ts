@@ -1,6 +1,5 @@
 import type { ActionExchange } from '../http/ActionExchange';
 import type { ActionStep } from '../http/actionHook';
-import type { CaptureResult } from '../http/CapturedResponse';
 import { setRequestState } from '../http/setRequestState';
 import { LockTimeoutError } from '../errors';
 import { systemClock } from '../locks/Clock';
@@ -10,12 +9,11 @@ import type { IdempotencyInfo } from './IdempotencyInfo';
 import { decodeResponse, type IdempotencyRecord, type StoredIdempotentResponse } from './IdempotencyRecord';
 import { PARSED_IDEMPOTENCY_KEY, type ParsedKeyState } from './IdempotencyKeyBit';
 import type { Claim, RecordView } from './IdempotencyRecords';
-import { localFlight, startLocalFlight } from './localFlights';
+import { localFlight } from './localFlights';
 import { isOptOutRequest } from './optOutRequests';
 import { parseIdempotencyKey } from './parseIdempotencyKey';
-import { holdAtMost, recordOutcome, statusOf } from './recordOutcome';
-import { renewWhileRunning } from './renewWhileRunning';
 import { replayResponse } from './replayResponse';
+import { runClaimedAction } from './runClaimedAction';
 import { resolveIdempotencyOptions, type ResolvedIdempotencyOptions } from './resolveIdempotencyOptions';
 import type { IdempotencyKeyOptions } from './IdempotencyKeyOptions';
 import { getExtensionsSettings } from '../settings';
@@ -24,15 +22,14 @@ import { getExtensionsSettings } from '../settings';
 export type IdempotencyMode = 'key' | 'manual' | 'opt-out';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
-/** Longest time a successful response's body waits for its outcome to be stored. */
-const HOLD_BODY_MAX_MS = 1_000;
 const OWNERS: Record<IdempotencyMode, string> = { key: '@idempotencyKey', manual: '@idempotencyKeyManual', 'opt-out': 'IdempotencyKeyMiddleware' };
 
 /**
  * The idempotency step of one action (research §3.6): parses the key, fingerprints the request,
- * then replays a completed outcome, answers a mismatch (422) or an in-flight duplicate (wait,
- * 409 or 423), or claims the key, runs the action under a renewed lease and stores or releases
- * the outcome once the response has ended. Store or lock failures before the claim answer 503.
+ * then replays a completed outcome, answers a mismatch (422) or an in-flight duplicate (wait then
+ * replay or 409, 409 at once, or wait then 423), or claims the key, runs the action under a
+ * renewed lease and stores or releases the outcome once the response has ended. Store or lock
+ * failures before the claim answer 503. Problem details never echo the client's key.
  * @internal
  */
 export class IdempotencyStep implements ActionStep {
@@ -58,7 +55,7 @@ export class IdempotencyStep implements ActionStep {
       if (options.optional) return next();
       return this.problem(exchange, options, 'missing-key', `${request.method} ${request.route} requires the ${options.header} header`);
     }
-    if (parsed.kind === 'invalid') return this.problem(exchange, options, 'invalid-key', `${options.header}: ${parsed.reason}`);
+    if (parsed.kind === 'invalid') return this.problem(exchange, options, 'invalid-key', `${options.header} is invalid: ${parsed.reason}`);
     if (options.anonymous === 'reject' && isAnonymous(await request.currentUser())) {
       return this.problem(exchange, options, 'scope-required', `${request.method} ${request.route} accepts ${options.header} only from authenticated clients`);
     }
@@ -73,7 +70,9 @@ export class IdempotencyStep implements ActionStep {
 
   private async decide(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, recordKey: string, fp: string | null): Promise<unknown> {
     const route = exchange.request.route;
-    const deadline = Date.now() + options.maxWaitMs;
+    // 'locked' waits for the key as long as for the lock around a claim (django-idempotency-key).
+    const deadline = Date.now() + (options.inFlight === 'locked' ? options.lockTimeoutMs : options.maxWaitMs);
+    const busy: IdempotencyProblem = options.inFlight === 'locked' ? 'locked' : 'request-in-progress';
     let pollMs = 10;
     for (;;) {
       let view: RecordView;
@@ -84,7 +83,7 @@ export class IdempotencyStep implements ActionStep {
       }
       if (view.state === 'completed') return this.recorded(exchange, next, options, key, recordKey, fp, view.record);
       if (view.state === 'in-flight') {
-        if (isMismatch(view.record, fp)) return this.mismatch(exchange, options, key, recordKey);
+        if (isMismatch(view.record, fp)) return this.mismatch(exchange, options, recordKey);
         const local = localFlight(options.records.storage, recordKey);
         // The owner here already answered and is storing its outcome: that is a matter of moments.
         if (local?.finishing) {
@@ -92,24 +91,23 @@ export class IdempotencyStep implements ActionStep {
           continue;
         }
         const remaining = deadline - Date.now();
-        if (options.inFlight !== 'wait' || remaining <= 0) {
+        if (options.inFlight === 'conflict' || remaining <= 0) {
           this.publish('conflict', route, recordKey);
-          const problem: IdempotencyProblem = options.inFlight === 'locked' ? 'locked' : 'request-in-progress';
-          return this.problem(exchange, options, problem, `a request with ${options.header} "${key}" is still being processed`);
+          return this.problem(exchange, options, busy, `a request with the same ${options.header} is still being processed`);
         }
         this.publish('waited', route, recordKey);
         await waitFor(local?.done, Math.min(remaining, local ? remaining : pollMs));
         pollMs = Math.min(pollMs * 2, 250);
         continue;
       }
-      if (view.state === 'orphan' && isMismatch(view.record, fp)) return this.mismatch(exchange, options, key, recordKey);
+      if (view.state === 'orphan' && isMismatch(view.record, fp)) return this.mismatch(exchange, options, recordKey);
       let outcome: Awaited<ReturnType<typeof options.records.claim>>;
       try {
         outcome = await options.records.claim(recordKey, fp);
       } catch (error) {
         if (!(error instanceof LockTimeoutError)) return this.unavailable(exchange, options, recordKey, error);
         this.publish('conflict', route, recordKey);
-        return this.problem(exchange, options, options.inFlight === 'locked' ? 'locked' : 'request-in-progress', `${options.header} "${key}" is being claimed by another request`);
+        return this.problem(exchange, options, busy, `the same ${options.header} is being claimed by another request`);
       }
       if ('claim' in outcome) return this.execute(exchange, next, options, key, outcome.claim);
     }
@@ -117,43 +115,28 @@ export class IdempotencyStep implements ActionStep {
 
   /** A completed record: 422 for another request, else its replay (or the manual action). */
   private recorded(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, recordKey: string, fp: string | null, record: IdempotencyRecord): unknown {
-    if (isMismatch(record, fp)) return this.mismatch(exchange, options, key, recordKey);
+    if (isMismatch(record, fp)) return this.mismatch(exchange, options, recordKey);
     const stored = record.response as StoredIdempotentResponse;
     if (this.mode === 'manual') {
       setRequestState(exchange.request, 'idempotency', { key, exists: true, response: stored.body === null ? undefined : decodeResponse(stored) } satisfies IdempotencyInfo);
       return next();
     }
     if (stored.body === null) {
-      return this.problem(exchange, options, 'replay-unavailable', `the response to ${options.header} "${key}" was too large to keep; it is not executed again`);
+      return this.problem(exchange, options, 'replay-unavailable', `the response to this ${options.header} was too large to keep; it is not executed again`);
     }
     this.publish('replayed', exchange.request.route, recordKey);
     return exchange.respond(replayResponse(stored, options.conflictStatusCode));
   }
 
-  private mismatch(exchange: ActionExchange, options: ResolvedIdempotencyOptions, key: string, recordKey: string): unknown {
+  private mismatch(exchange: ActionExchange, options: ResolvedIdempotencyOptions, recordKey: string): unknown {
     this.publish('mismatch', exchange.request.route, recordKey);
-    return this.problem(exchange, options, 'key-reused', `${options.header} "${key}" was already used for another request`);
+    return this.problem(exchange, options, 'key-reused', `this ${options.header} was already used for another request`);
   }
 
   private execute(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, claim: Claim): unknown {
-    const route = exchange.request.route;
-    this.publish(claim.takeover ? 'takeover' : 'claimed', route, claim.key);
+    this.publish(claim.takeover ? 'takeover' : 'claimed', exchange.request.route, claim.key);
     if (this.mode === 'manual') setRequestState(exchange.request, 'idempotency', { key, exists: false, response: undefined } satisfies IdempotencyInfo);
-    const flight = startLocalFlight(options.records.storage, claim.key);
-    const stopRenewal = renewWhileRunning(options.records, options.clock, options.leaseMs, claim, route);
-    let recording: Promise<void> | undefined;
-    const record = (result: CaptureResult): Promise<void> => {
-      if (recording) return recording;
-      flight.finishing = true;
-      stopRenewal();
-      return (recording = recordOutcome(options, claim, result, route, flight));
-    };
-    // The outcome is stored before the body leaves, so a duplicate sent anywhere once the client
-    // has its answer is replayed rather than met with "in flight". Never for an error response
-    // (Express destroys the socket after it) nor past HOLD_BODY_MAX_MS: then after the end.
-    exchange.onResponseCaptured(options.maxBodyBytes, (result) => (statusOf(result) < 400 ? holdAtMost(record(result), HOLD_BODY_MAX_MS) : undefined));
-    void exchange.captureResponse(options.maxBodyBytes).then(record);
-    return next();
+    return runClaimedAction(exchange, next, options, claim);
   }
 
   private unavailable(exchange: ActionExchange, options: ResolvedIdempotencyOptions, recordKey: string, error: unknown): unknown {

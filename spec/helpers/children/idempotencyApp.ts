@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const storage = createRedisStorage(redisUrl, { namespace });
   // Connect before taking traffic: the store's client has no offline queue while it connects.
   await storage.get('warm-up');
-  configureExtensions({ caches: { default: storage }, locks: { default: lock } });
+  configureExtensions({ caches: { default: storage }, locks: { default: lock }, idempotency: { cache: 'default' } });
   const options = { controllers: [OrdersController], middlewares: [ReceivedCounter] };
   const app = driver === 'express' ? createExpressServer(options) : createKoaServer(options);
   const server: Server = await new Promise((resolve) => {
