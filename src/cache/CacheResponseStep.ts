@@ -1,50 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { ActionExchange } from '../http/ActionExchange';
 import type { ActionStep } from '../http/actionHook';
-import type { CaptureResult, CapturedResponse, HeaderValue } from '../http/CapturedResponse';
-import { evaluatePreconditions } from '../etag/evaluatePreconditions';
-import { parseHttpDate } from '../etag/httpDate';
-import { pickNotModifiedHeaders } from '../etag/notModifiedHeaders';
-import { resolveKeyFunc } from '../keys/KeyFunc';
-import { KeyConstructor } from '../keys/KeyConstructor';
-import { UserKeyBit } from '../keys/bits/UserKeyBit';
+import type { CaptureResult, CapturedResponse } from '../http/CapturedResponse';
 import type { Lock, LockHandle } from '../locks/Lock';
-import { getLock } from '../locks/getLock';
 import { getExtensionsSettings } from '../settings';
-import type { Storage } from '../storage/Storage';
-import { getStorage } from '../storage/getStorage';
 import { encodeEntry, readEntry, type DecodedEntry } from './CacheEntry';
 import type { ValidatedCacheResponseOptions } from './CacheResponseOptions';
 import { publishCacheEvent } from './cacheEvents';
 import { SingleFlight } from './singleFlight';
-import {
-  DEFAULT_CACHEABLE_STATUSES,
-  ERROR_STATUSES,
-  headerText,
-  requestBypassReason,
-  responseNotStorableReason,
-  storableHeaders,
-} from './storagePolicy';
+import { hitResponse } from './hitResponse';
+import { resolveCacheOptions, type ResolvedCacheOptions } from './resolveCacheOptions';
+import { mergeVary, requestBypassReason, responseNotStorableReason, storableHeaders } from './storagePolicy';
 import { pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
 
 const OWNER = '@cacheResponse';
-const EMPTY = Buffer.alloc(0);
 const ENTRY_KEY_PREFIX = 'rcx:response:';
 /** Marks a response whose Cache-Control is the `cacheControl` option's, not the action's. */
 const OWN_CACHE_CONTROL = Symbol('own-cache-control');
 const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
-
-/** Options merged with the settings in force, once per step (settings are configured at startup). */
-interface ResolvedCacheOptions {
-  readonly ttl: number;
-  readonly storage: Storage;
-  readonly cacheName: string;
-  readonly keyFunc: (exchange: ActionExchange) => Promise<string>;
-  readonly userScoped: boolean;
-  readonly statuses: ReadonlySet<number>;
-  readonly lock?: Lock;
-}
 
 /** What a leader's miss produced, as its followers and the store step see it. */
 type FlightResult = CaptureResult & { readonly ownCacheControl?: boolean };
@@ -121,23 +95,9 @@ export class CacheResponseStep implements ActionStep {
    * match the stored validators (RFC 9111 §4.3.2): revalidation costs no action run.
    */
   private replay(exchange: ActionExchange, key: string, response: CapturedResponse, ageMs: number, cacheStatus: string): unknown {
-    const request = exchange.request;
-    const etag = response.headers.etag;
-    const lastModified = response.headers['last-modified'];
-    if ((etag !== undefined || lastModified !== undefined) && (request.headers['if-none-match'] !== undefined || request.headers['if-modified-since'] !== undefined)) {
-      const result = evaluatePreconditions({
-        method: request.method,
-        headers: { 'if-none-match': request.headerLines('if-none-match'), 'if-modified-since': request.headerLines('if-modified-since') },
-        etag: etag === undefined ? undefined : headerText(etag),
-        lastModified: lastModified === undefined ? undefined : parseHttpDate(headerText(lastModified)),
-      });
-      if (result.outcome === 'not-modified') {
-        publishCacheEvent({ type: 'revalidated', route: request.route, key });
-        const headers = pickNotModifiedHeaders(response.headers);
-        return exchange.respond(withHitHeaders({ status: 304, headers, body: EMPTY }, ageMs, cacheStatus));
-      }
-    }
-    return exchange.respond(withHitHeaders(response, ageMs, cacheStatus));
+    const hit = hitResponse(exchange.request, response, ageMs, cacheStatus);
+    if (hit.status === 304) publishCacheEvent({ type: 'revalidated', route: exchange.request.route, key });
+    return exchange.respond(hit);
   }
 
   /** One background refresh per key at a time in this process. */
@@ -170,7 +130,7 @@ export class CacheResponseStep implements ActionStep {
             release();
             landed();
             publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
-            return exchange.respond(withHitHeaders(response, Date.now() - entry.storedAt, `${options.cacheName}; hit; collapsed`));
+            return this.replay(exchange, key, response, Date.now() - entry.storedAt, `${options.cacheName}; hit; collapsed`);
           }
         }
       }
@@ -272,27 +232,9 @@ export class CacheResponseStep implements ActionStep {
     const settings = getExtensionsSettings();
     if (this.#resolved && this.#resolvedFrom === settings) return this.#resolved;
     this.#resolvedFrom = settings;
-    return (this.#resolved = this.resolve(settings));
+    return (this.#resolved = resolveCacheOptions(this.options, settings));
   }
 
-  private resolve(settings: ReturnType<typeof getExtensionsSettings>): ResolvedCacheOptions {
-    const cacheName = this.options.cache ?? settings.defaultUseCache;
-    const keyFunc = this.options.keyFunc ?? resolveKeyFunc(settings.defaultKeyFunc, OWNER, 'keyFunc');
-    const source = this.options.keyFuncSource ?? settings.defaultKeyFunc;
-    const cacheErrors = this.options.cacheErrors ?? settings.defaultCacheErrors;
-    const statuses = this.options.statuses ?? DEFAULT_CACHEABLE_STATUSES;
-    const storage = getStorage(cacheName, OWNER);
-    const lock = this.options.lock === undefined ? undefined : getLock(this.options.lock, OWNER);
-    return {
-      ttl: this.options.ttl ?? settings.defaultCacheResponseTimeout,
-      storage,
-      cacheName,
-      keyFunc,
-      userScoped: this.options.public || (source instanceof KeyConstructor && Object.values(source.bits).some((bit) => bit instanceof UserKeyBit)),
-      statuses: new Set(cacheErrors ? [...statuses, ...ERROR_STATUSES] : statuses),
-      lock,
-    };
-  }
 }
 
 async function acquireQuietly(lock: Lock, key: string): Promise<LockHandle | undefined> {
@@ -301,29 +243,4 @@ async function acquireQuietly(lock: Lock, key: string): Promise<LockHandle | und
   } catch {
     return undefined;
   }
-}
-
-const lastHits = new WeakMap<CapturedResponse, CapturedResponse>();
-
-/**
- * The response with `Age` and `Cache-Status` added. Hits within one second of age share one
- * frozen response object, so a hot entry costs no header copy per request.
- */
-function withHitHeaders(response: CapturedResponse, ageMs: number, cacheStatus: string): CapturedResponse {
-  const age = String(Math.max(0, Math.floor(ageMs / 1000)));
-  const last = lastHits.get(response);
-  if (last !== undefined && last.headers.age === age && last.headers['cache-status'] === cacheStatus) return last;
-  const headers: Record<string, HeaderValue> = { ...response.headers, age, 'cache-status': cacheStatus };
-  const hit = Object.freeze({ status: response.status, headers: Object.freeze(headers), body: response.body });
-  lastHits.set(response, hit);
-  return hit;
-}
-
-function mergeVary(existing: HeaderValue | undefined, names: readonly string[]): string {
-  const current = headerText(existing)
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  const lower = new Set(current.map((name) => name.toLowerCase()));
-  return [...current, ...names.filter((name) => !lower.has(name))].join(', ');
 }

@@ -93,3 +93,13 @@ export function headerText(value: HeaderValue | undefined): string {
   if (value === undefined) return '';
   return Array.isArray(value) ? value.join(', ') : String(value);
 }
+
+/** Adds `names` to a `Vary` value, keeping what is there and not repeating a name. */
+export function mergeVary(existing: HeaderValue | undefined, names: readonly string[]): string {
+  const current = headerText(existing)
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const lower = new Set(current.map((name) => name.toLowerCase()));
+  return [...current, ...names.filter((name) => !lower.has(name))].join(', ');
+}
