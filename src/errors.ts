@@ -96,7 +96,8 @@ function describeValue(value: unknown): string {
   }
 }
 
-function messageOf(error: unknown): string {
+/** The message of an error, or the thrown value as text. @internal */
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -3,7 +3,7 @@ import type { RequestView } from '../http/RequestView';
 import { evaluatePreconditions } from '../etag/evaluatePreconditions';
 import { parseHttpDate } from '../etag/httpDate';
 import { pickNotModifiedHeaders } from '../etag/notModifiedHeaders';
-import { headerText } from './storagePolicy';
+import { headerText } from '../http/headerText';
 
 const EMPTY = Buffer.alloc(0);
 const lastHits = new WeakMap<CapturedResponse, CapturedResponse>();

@@ -1,5 +1,6 @@
 import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
 import type { RequestView } from '../http/RequestView';
+import { headerText } from '../http/headerText';
 
 /** Why a response was not stored (reported in events and in `Cache-Status` detail). */
 export type NotStoredReason =
@@ -88,11 +89,6 @@ export function storableHeaders(headers: Readonly<Record<string, HeaderValue>>):
   return kept;
 }
 
-/** A header value as one string (lines joined with `, `). */
-export function headerText(value: HeaderValue | undefined): string {
-  if (value === undefined) return '';
-  return Array.isArray(value) ? value.join(', ') : String(value);
-}
 
 /** Adds `names` to a `Vary` value, keeping what is there and not repeating a name. */
 export function mergeVary(existing: HeaderValue | undefined, names: readonly string[]): string {

@@ -1,6 +1,8 @@
 import type { ActionExchange } from '../http/ActionExchange';
 import { stepsOf, type ActionStep } from '../http/actionHook';
 import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
+import { headerText } from '../http/headerText';
+import { isThenable } from '../isThenable';
 import { getExtensionsSettings } from '../settings';
 import { computeContentEtag } from './computeContentEtag';
 import type { ValidatedEtagOptions } from './EtagOptions';
@@ -92,7 +94,7 @@ export class EtagStep implements ActionStep {
       const current = exchange.getResponseHeader('etag');
       if (current === PENDING_TAG) exchange.removeResponseHeader('etag');
       if (status < 200 || status > 299) return undefined;
-      let etag = current === PENDING_TAG ? undefined : headerText(current);
+      let etag = current === PENDING_TAG || current === undefined ? undefined : headerText(current);
       // A HEAD body is never serialized, so its tag is unknown (unless replayed from a stored GET).
       if (current === PENDING_TAG && body && method !== 'HEAD') {
         etag = toEntityTag(computeContentEtag(body), this.options.weak, OWNER);
@@ -130,7 +132,7 @@ export class EtagStep implements ActionStep {
   private validators(exchange: ActionExchange, refresh: boolean, withTag = true): Validators | Promise<Validators> {
     const raw = withTag ? this.etagFunc()(exchange, refresh) : undefined;
     const modified = this.options.lastModified?.(exchange);
-    if (!isPromise(raw) && !isPromise(modified)) return this.toValidators(raw, modified, withTag);
+    if (!isThenable(raw) && !isThenable(modified)) return this.toValidators(raw, modified, withTag);
     return Promise.all([raw, modified]).then(([tag, time]) => this.toValidators(tag, time, withTag));
   }
 
@@ -208,16 +210,7 @@ function lastModifiedField(time: number): string {
   return formatHttpDate(toHttpDatePrecision(Math.min(time, Date.now())));
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
-}
-
 /** `f(value)`, after `value` settles when it is a promise (and synchronously when it is not). */
 function then<T>(value: T | Promise<T>, f: (settled: T) => unknown): unknown {
-  return isPromise(value) ? value.then(f) : f(value);
-}
-
-function headerText(value: HeaderValue | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.join(', ') : String(value);
+  return isThenable(value) ? (value as Promise<T>).then(f) : f(value as T);
 }

@@ -1,4 +1,5 @@
 import { ExtensionsError } from '../errors';
+import { isThenable } from '../isThenable';
 import type { KeyBitContext } from '../keys/KeyBit';
 import { KeyConstructor } from '../keys/KeyConstructor';
 import { resolveKeyFunc } from '../keys/KeyFunc';
@@ -41,10 +42,6 @@ function checked(value: unknown, owner: string, option: string): string | undefi
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string' && value !== '') return value;
   throw new ExtensionsError(`${owner}: option ${option} returned ${typeof value === 'string' ? 'an empty string' : typeof value}, expected a string, null or undefined`);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { InvalidOptionError, KeyConstructionError } from '../errors';
+import { isThenable } from '../isThenable';
 import type * as Settings from '../settings';
 import { CanonicalJsonError, canonicalJson } from './canonicalJson';
 import { hashKey } from './hashKey';
@@ -205,10 +206,6 @@ let settings: typeof Settings | undefined;
 function memoizeByDefault(): boolean {
   settings ??= require('../settings') as typeof Settings;
   return settings.getExtensionsSettings().defaultKeyConstructorMemoizeForRequest;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function ignore(): void {}

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lock as lockFile } from 'proper-lockfile';
-import { InvalidOptionError, LockError, LockTimeoutError } from '../errors';
+import { InvalidOptionError, LockError, LockTimeoutError, messageOf } from '../errors';
 import { InProcessLock } from './InProcessLock';
 import type { Lock, LockAcquireOptions, LockHandle } from './Lock';
 import { assertTtl, resolveAcquireOptions } from './resolveAcquireOptions';
@@ -198,8 +198,4 @@ function isLockLostError(error: unknown): boolean {
 
 function isNumberAtLeast(value: unknown, minimum: number): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= minimum;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

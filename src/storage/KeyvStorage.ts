@@ -1,5 +1,5 @@
 import Keyv from 'keyv';
-import { InvalidOptionError, StorageError } from '../errors';
+import { InvalidOptionError, messageOf, StorageError } from '../errors';
 import type { LockScope } from '../locks/Lock';
 import type { Storage, StorageCallOptions } from './Storage';
 import { withTimeout } from './withTimeout';
@@ -161,7 +161,3 @@ export function isKeyvLike(value: unknown): value is Keyv {
 }
 
 function ignore(): void {}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
