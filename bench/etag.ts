@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { createExpressServer, createKoaServer, Get, JsonController } from 'routing-controllers';
 import { etag } from '../src/etag/etag';
-import { registerActionStep } from '../src/http/actionHook';
+import { declareRouteStep } from '../src/http/routingControllers';
 import { runRounds, type ScenarioRuns } from './lib/rounds';
 import { announceServer } from './lib/serverChild';
 import { medianRows, ratioTable } from './lib/table';
@@ -31,11 +31,16 @@ class EtagController {
 }
 
 /** The floor: the shared action hook with one step that answers 304 at once, computing nothing. */
-const answer304: MethodDecorator = (target, methodName, descriptor) =>
-  registerActionStep(target, String(methodName), descriptor, {
+const answer304: MethodDecorator = (target, methodName) =>
+  declareRouteStep(target, String(methodName), {
+    kind: 'floor',
     stage: 'preconditions',
     name: 'floor',
-    run: (exchange) => exchange.respond({ status: 304, headers: { etag: '"v1"' }, body: Buffer.alloc(0) }),
+    bind: () => ({
+      stage: 'preconditions',
+      name: 'floor',
+      run: (exchange) => exchange.respond({ status: 304, headers: { etag: '"v1"' }, body: Buffer.alloc(0) }),
+    }),
   });
 
 @JsonController()

@@ -6,8 +6,8 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { Body, createExpressServer, createKoaServer, JsonController, Post } from 'routing-controllers';
-import { idempotencyKey } from '../src/idempotency/idempotencyKey';
-import { configureExtensions } from '../src/settings';
+import { idempotencyKey } from '../src/idempotency/idempotencyDecorators';
+import { configureExtensions } from '../src/configure';
 import { createRedisStorage } from '../src/storage/createRedisStorage';
 import { startRedisServer } from '../spec/helpers/redisServer';
 import type { LoadResult } from './lib/load';

@@ -4,7 +4,7 @@
  */
 import { parseEntityTagList } from '../src/etag/entityTagList';
 import { evaluatePreconditions, type PreconditionInput } from '../src/etag/evaluatePreconditions';
-import { matchEntityTagList } from '../src/etag/matchEntityTagList';
+import { matchEntityTagList } from '../src/etag/entityTagList';
 
 const RUN_MS = 400;
 let sink = 0;

@@ -2,13 +2,11 @@
 
 // keys
 export { KeyBit, type KeyBitContext } from './keys/KeyBit';
-export { RecordKeyBit } from './keys/RecordKeyBit';
-export { validateNames, type NamesParam } from './keys/validateNames';
+export { RecordKeyBit, validateNames, type NamesParam } from './keys/RecordKeyBit';
 export { KeyConstructor, type KeyConstructorOptions, type GetKeyOptions } from './keys/KeyConstructor';
 export { DefaultKeyConstructor } from './keys/DefaultKeyConstructor';
-export { resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from './keys/KeyFunc';
-export { canonicalJson, CanonicalJsonError } from './keys/canonicalJson';
-export { hashKey } from './keys/hashKey';
+export { resolveKeyFunc, type KeyFunc, type KeyFuncDefaults, type ResolvedKeyFunc } from './keys/KeyFunc';
+export { canonicalJson, CanonicalJsonError, hashKey } from './keys/canonicalJson';
 export { ArgsKeyBit, type ArgsParam } from './keys/bits/ArgsKeyBit';
 export { BodyKeyBit } from './keys/bits/BodyKeyBit';
 export { FormatKeyBit } from './keys/bits/FormatKeyBit';
@@ -26,9 +24,7 @@ export { UserKeyBit, ANONYMOUS_USER, type UserIdExtractor } from './keys/bits/Us
 export { cacheResponse } from './cache/cacheResponse';
 export { DEFAULT_CACHE_RESPONSE_OPTIONS, type CacheResponseOptions } from './cache/CacheResponseOptions';
 export type { CacheControlDirectives } from './cache/cacheControlHeader';
-export { invalidates, type InvalidatesOptions, type InvalidatedTags } from './cache/invalidates';
-export { invalidateTags, type InvalidateTagsOptions } from './cache/invalidateTags';
-export { CACHE_CHANNEL_NAME, type CacheEvent } from './cache/cacheEvents';
+export { invalidates, invalidateTags, type InvalidatesOptions, type InvalidateTagsOptions, type InvalidatedTags } from './cache/invalidates';
 export { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES, type NotStoredReason } from './cache/storagePolicy';
 
 // etag
@@ -36,52 +32,47 @@ export { etag } from './etag/etag';
 export { DEFAULT_ETAG_OPTIONS, type EtagOptions } from './etag/EtagOptions';
 export { evaluatePreconditions, type PreconditionInput } from './etag/evaluatePreconditions';
 export { PRECONDITION_OUTCOMES, type PreconditionResult } from './etag/PreconditionResult';
-export { parseEntityTag, formatEntityTag, strongMatch, weakMatch, type EntityTag } from './etag/entityTags';
+export { parseEntityTag, formatEntityTag, strongMatch, weakMatch, computeContentEtag, type EntityTag } from './etag/entityTags';
 export { parseEntityTagList, type EntityTagList } from './etag/entityTagList';
-export { computeContentEtag } from './etag/computeContentEtag';
 export { parseHttpDate, formatHttpDate } from './etag/httpDate';
-export { NOT_MODIFIED_HEADERS, pickNotModifiedHeaders } from './etag/notModifiedHeaders';
+export { NOT_MODIFIED_HEADERS, pickNotModifiedHeaders } from './etag/preconditionResponses';
 
 // idempotency
-export { idempotencyKey } from './idempotency/idempotencyKey';
-export { idempotencyKeyExempt } from './idempotency/idempotencyKeyExempt';
-export { idempotencyKeyManual } from './idempotency/idempotencyKeyManual';
-export { IdempotencyKeyMiddleware } from './idempotency/IdempotencyKeyMiddleware';
-export { ExemptIdempotencyKeyMiddleware } from './idempotency/ExemptIdempotencyKeyMiddleware';
+export { idempotencyKey, idempotencyKeyExempt, idempotencyKeyManual } from './idempotency/idempotencyDecorators';
+export { IdempotencyKeyMiddleware, ExemptIdempotencyKeyMiddleware } from './idempotency/idempotencyMiddlewares';
 export {
   DEFAULT_IDEMPOTENCY_OPTIONS,
   type IdempotencyKeyOptions,
   type IdempotencySettings,
   type InFlightPolicy,
 } from './idempotency/IdempotencyKeyOptions';
-export type { IdempotencyInfo } from './idempotency/IdempotencyInfo';
+export type { IdempotencyInfo } from './idempotency/IdempotencyStep';
 export { IdempotencyKeyBit } from './idempotency/IdempotencyKeyBit';
-export { IdempotencyMemoryStorage, type IdempotencyMemoryStorageOptions } from './idempotency/IdempotencyMemoryStorage';
+export { MemoryRecordStorage, type MemoryRecordStorageOptions } from './idempotency/MemoryRecordStorage';
 export { IdempotencyScopeKeyConstructor, IdempotencyFingerprint } from './idempotency/idempotencyKeyConstructors';
 export { IDEMPOTENCY_PROBLEMS, IDEMPOTENCY_PROBLEM_BASE, type IdempotencyProblem } from './idempotency/idempotencyProblems';
-export { IDEMPOTENCY_CHANNEL_NAME, type IdempotencyEvent } from './idempotency/idempotencyEvents';
 export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency/parseIdempotencyKey';
 
+// events
+export { CACHE_CHANNEL_NAME, IDEMPOTENCY_CHANNEL_NAME, type CacheEvent, type IdempotencyEvent } from './events';
+
 // settings
-export { configureExtensions, getExtensionsSettings, resetExtensions, EXTENSIONS_SETTINGS, type ExtensionsSettings } from './settings';
+export type { ExtensionsSettings, ExtensionsConfiguration } from './settings';
+export { configureExtensions, getExtensionsSettings, resetExtensions, EXTENSIONS_SETTINGS } from './configure';
+export { systemClock, type Clock } from './clock';
 
 // storage
-export type { Storage, StorageCallOptions } from './storage/Storage';
+export { isStorage, toStorage, type Storage, type StorageCallOptions } from './storage/Storage';
 export { KeyvStorage, type KeyvStorageOptions } from './storage/KeyvStorage';
-export { MemoryStore, type MemoryStoreOptions } from './storage/MemoryStore';
+export { LruStore, type LruStoreOptions } from './storage/LruStore';
 export { MemoryStorage } from './storage/MemoryStorage';
-export { createMemoryStorage } from './storage/createMemoryStorage';
 export { createRedisStorage, type RedisStorageOptions } from './storage/createRedisStorage';
-export { getStorage } from './storage/getStorage';
 
 // locks
-export type { Lock, LockHandle, LockAcquireOptions, LockScope } from './locks/Lock';
-export type { Clock } from './locks/Clock';
+export { isLock, type Lock, type LockHandle, type LockAcquireOptions, type LockScope } from './locks/Lock';
 export { InProcessLock, type InProcessLockOptions } from './locks/InProcessLock';
 export { FileLock, type FileLockOptions } from './locks/FileLock';
 export { RedisLock, type RedisLockOptions, type RedisLockClient } from './locks/RedisLock';
-export { getLock } from './locks/getLock';
-export { assertStoreLockPairing } from './locks/assertStoreLockPairing';
 
 // http
 export type { RequestView, DriverName } from './http/RequestView';

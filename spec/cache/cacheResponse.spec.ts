@@ -19,14 +19,14 @@ import {
 } from 'routing-controllers';
 import { cacheResponse } from '../../src/cache/cacheResponse';
 import { invalidates } from '../../src/cache/invalidates';
-import { invalidateTags } from '../../src/cache/invalidateTags';
-import { CACHE_CHANNEL_NAME, type CacheEvent } from '../../src/cache/cacheEvents';
+import { invalidateTags } from '../../src/cache/invalidates';
+import { CACHE_CHANNEL_NAME, type CacheEvent } from '../../src/events';
 import { KeyConstructor } from '../../src/keys/KeyConstructor';
 import { UniqueMethodIdKeyBit } from '../../src/keys/bits/UniqueMethodIdKeyBit';
 import { ParamsKeyBit } from '../../src/keys/bits/ParamsKeyBit';
 import { UserKeyBit } from '../../src/keys/bits/UserKeyBit';
-import { configureExtensions, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { configureExtensions, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import type { Storage } from '../../src/storage/Storage';
 import { StorageError } from '../../src/errors';
 import { Latch, until } from '../helpers/latch';
@@ -236,7 +236,7 @@ for (const driver of DRIVERS) {
     after(() => server.close());
     beforeEach(() => {
       resetExtensions();
-      configureExtensions({ caches: { default: createMemoryStorage() } });
+      configureExtensions({ caches: { default: new MemoryStorage() } });
       for (const name of Object.keys(runs)) delete runs[name];
     });
 
@@ -509,7 +509,7 @@ for (const driver of DRIVERS) {
     });
     beforeEach(() => {
       resetExtensions();
-      configureExtensions({ caches: { default: createMemoryStorage() } });
+      configureExtensions({ caches: { default: new MemoryStorage() } });
       for (const name of Object.keys(runs)) delete runs[name];
       events.length = 0;
     });

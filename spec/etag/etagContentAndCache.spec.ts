@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { Get, JsonController, NotFoundError, Param, Put } from 'routing-controllers';
 import { cacheResponse } from '../../src/cache/cacheResponse';
-import { computeContentEtag } from '../../src/etag/computeContentEtag';
+import { computeContentEtag } from '../../src/etag/entityTags';
 import { etag } from '../../src/etag/etag';
 import { KeyBit } from '../../src/keys/KeyBit';
 import { KeyConstructor } from '../../src/keys/KeyConstructor';
 import { ParamsKeyBit } from '../../src/keys/bits/ParamsKeyBit';
-import { configureExtensions, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { configureExtensions, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
 
 const runs: Record<string, number> = {};
@@ -109,7 +109,7 @@ for (const driver of DRIVERS) {
     after(() => server.close());
     beforeEach(() => {
       resetExtensions();
-      configureExtensions({ caches: { default: createMemoryStorage() } });
+      configureExtensions({ caches: { default: new MemoryStorage() } });
       for (const name of Object.keys(runs)) delete runs[name];
       bitCalls = 0;
       versions.clear();

@@ -3,16 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidOptionError, StorageError } from '../../src/errors';
-import { IdempotencyMemoryStorage } from '../../src/idempotency/IdempotencyMemoryStorage';
-import { resolveIdempotencyOptions } from '../../src/idempotency/resolveIdempotencyOptions';
+import { MemoryRecordStorage } from '../../src/idempotency/MemoryRecordStorage';
+import { resolveIdempotencyOptions } from '../../src/idempotency/IdempotencyKeyOptions';
 import { FileLock } from '../../src/locks/FileLock';
 import { InProcessLock } from '../../src/locks/InProcessLock';
-import { systemClock } from '../../src/locks/Clock';
-import { configureExtensions, getExtensionsSettings, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { systemClock } from '../../src/clock';
+import { configureExtensions, getExtensionsSettings, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { FakeClock } from '../locks/FakeClock';
 
-describe('IdempotencyMemoryStorage', () => {
+describe('MemoryRecordStorage', () => {
   let clock: FakeClock;
 
   beforeEach(() => {
@@ -20,7 +20,7 @@ describe('IdempotencyMemoryStorage', () => {
   });
 
   it('holds any number of records below its byte cap, and hands back Buffers intact', async () => {
-    const storage = new IdempotencyMemoryStorage({ now: () => clock.now() });
+    const storage = new MemoryRecordStorage({ now: () => clock.now() });
     for (let index = 0; index < 20_000; index += 1) await storage.set(`k${index}`, { n: index }, 60_000);
     await storage.set('bytes', { body: Buffer.from([0, 255]) }, 60_000);
 
@@ -30,7 +30,7 @@ describe('IdempotencyMemoryStorage', () => {
   });
 
   it('refuses a new key once full with a StorageError, keeping every record', async () => {
-    const storage = new IdempotencyMemoryStorage({ maxBytes: 300, now: () => clock.now() });
+    const storage = new MemoryRecordStorage({ maxBytes: 300, now: () => clock.now() });
     await storage.set('a', 'x'.repeat(100), 60_000);
     await storage.set('b', 'x'.repeat(50), 60_000);
 
@@ -41,7 +41,7 @@ describe('IdempotencyMemoryStorage', () => {
   });
 
   it('still rewrites a key it holds when full, so a running claim can store its outcome', async () => {
-    const storage = new IdempotencyMemoryStorage({ maxBytes: 300, now: () => clock.now() });
+    const storage = new MemoryRecordStorage({ maxBytes: 300, now: () => clock.now() });
     await storage.set('a', 'x'.repeat(100), 60_000);
     await storage.set('b', 'x'.repeat(50), 60_000);
     await storage.set('b', 'y'.repeat(150), 60_000);
@@ -50,7 +50,7 @@ describe('IdempotencyMemoryStorage', () => {
   });
 
   it('makes room by dropping expired records only', async () => {
-    const storage = new IdempotencyMemoryStorage({ maxBytes: 300, now: () => clock.now() });
+    const storage = new MemoryRecordStorage({ maxBytes: 300, now: () => clock.now() });
     await storage.set('short', 'x'.repeat(100), 1_000);
     await storage.set('long', 'x'.repeat(50), 60_000);
     clock.advance(1_001);
@@ -60,7 +60,7 @@ describe('IdempotencyMemoryStorage', () => {
   });
 
   it('deletes a record and reports whether it held one', async () => {
-    const storage = new IdempotencyMemoryStorage();
+    const storage = new MemoryRecordStorage();
     await storage.set('a', 1, 60_000);
 
     expect(await storage.delete('a')).to.equal(true);
@@ -69,7 +69,7 @@ describe('IdempotencyMemoryStorage', () => {
   });
 
   it('rejects a maxBytes that is not a positive integer', () => {
-    expect(() => new IdempotencyMemoryStorage({ maxBytes: 0 })).to.throw(InvalidOptionError, /IdempotencyMemoryStorage: option maxBytes/);
+    expect(() => new MemoryRecordStorage({ maxBytes: 0 })).to.throw(InvalidOptionError, /MemoryRecordStorage: option maxBytes/);
   });
 });
 
@@ -78,34 +78,34 @@ describe('idempotency record store resolution', () => {
   after(() => resetExtensions());
 
   it('keeps records in a built-in store apart from the response cache, the same across configure calls', () => {
-    const before = resolveIdempotencyOptions({}, getExtensionsSettings().idempotency, '@idempotencyKey', systemClock).records.storage;
-    configureExtensions({ caches: { default: createMemoryStorage() }, idempotency: { ttl: 1_000 } });
-    const after = resolveIdempotencyOptions({}, getExtensionsSettings().idempotency, '@idempotencyKey', systemClock).records.storage;
+    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    configureExtensions({ caches: { default: new MemoryStorage() }, idempotency: { ttl: 1_000 } });
+    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
 
-    expect(before).to.be.instanceOf(IdempotencyMemoryStorage);
+    expect(before).to.be.instanceOf(MemoryRecordStorage);
     expect(after).to.equal(before);
     expect(after).not.to.equal(getExtensionsSettings().caches.default);
   });
 
   it('starts a new built-in store after resetExtensions', () => {
-    const before = resolveIdempotencyOptions({}, getExtensionsSettings().idempotency, '@idempotencyKey', systemClock).records.storage;
+    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
     resetExtensions();
-    const after = resolveIdempotencyOptions({}, getExtensionsSettings().idempotency, '@idempotencyKey', systemClock).records.storage;
+    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
 
     expect(after).not.to.equal(before);
   });
 
   it('uses the named store when cache is given', () => {
-    const named = createMemoryStorage();
+    const named = new MemoryStorage();
     configureExtensions({ caches: { shared: named }, locks: { default: new InProcessLock() } });
 
-    expect(resolveIdempotencyOptions({ cache: 'shared' }, getExtensionsSettings().idempotency, '@idempotencyKey', systemClock).records.storage).to.equal(named);
+    expect(resolveIdempotencyOptions({ cache: 'shared' }, getExtensionsSettings(), '@idempotencyKey').records.storage).to.equal(named);
   });
 
   it('fails naming the cache option when the built-in store meets a lock reaching other processes', () => {
     const lock = new FileLock({ directory: mkdtempSync(join(tmpdir(), 'rcx-idem-')) });
 
-    expect(() => resolveIdempotencyOptions({ lock }, getExtensionsSettings().idempotency, '@idempotencyKey', systemClock)).to.throw(
+    expect(() => resolveIdempotencyOptions({ lock }, getExtensionsSettings(), '@idempotencyKey')).to.throw(
       InvalidOptionError,
       /@idempotencyKey: option cache must be the name of a store shared like the lock \(FileLock/,
     );

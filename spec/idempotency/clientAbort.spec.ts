@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { request as httpRequest, type ClientRequest, type ServerResponse } from 'node:http';
 import { Body, HttpCode, JsonController, Post, Req } from 'routing-controllers';
-import { idempotencyKey } from '../../src/idempotency/idempotencyKey';
-import { resetExtensions } from '../../src/settings';
+import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
+import { resetExtensions } from '../../src/configure';
 import { Latch, until } from '../helpers/latch';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
 import { count, EventLog, resetRuns, runs } from './fixtures';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { Body, HttpCode, JsonController, Param, Post } from 'routing-controllers';
-import { idempotencyKey } from '../../src/idempotency/idempotencyKey';
-import { configureExtensions, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
+import { configureExtensions, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { FakeClock } from '../locks/FakeClock';
 import { Latch, until } from '../helpers/latch';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
@@ -102,7 +102,7 @@ for (const driver of DRIVERS) {
     beforeEach(() => {
       resetExtensions();
       clock = new FakeClock();
-      configureExtensions({ caches: { default: createMemoryStorage() }, idempotency: { clock, ttl: TTL } });
+      configureExtensions({ caches: { default: new MemoryStorage() }, clock, idempotency: { ttl: TTL } });
       resetRuns();
       latch = new Latch();
       entered = 0;

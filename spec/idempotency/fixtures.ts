@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Action } from 'routing-controllers';
-import { IDEMPOTENCY_CHANNEL_NAME, type IdempotencyEvent } from '../../src/idempotency/idempotencyEvents';
+import { IDEMPOTENCY_CHANNEL_NAME, type IdempotencyEvent } from '../../src/events';
 import type { Storage } from '../../src/storage/Storage';
 
 /** Execution counters by name, reset per test. */

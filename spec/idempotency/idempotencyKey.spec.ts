@@ -18,13 +18,14 @@ import {
   Res,
 } from 'routing-controllers';
 import { ConflictingDecoratorsError, InvalidOptionError } from '../../src/errors';
-import { idempotencyKey } from '../../src/idempotency/idempotencyKey';
-import { idempotencyKeyExempt } from '../../src/idempotency/idempotencyKeyExempt';
-import { idempotencyKeyManual } from '../../src/idempotency/idempotencyKeyManual';
-import type { IdempotencyInfo } from '../../src/idempotency/IdempotencyInfo';
+import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
+import { idempotencyKeyExempt } from '../../src/idempotency/idempotencyDecorators';
+import { idempotencyKeyManual } from '../../src/idempotency/idempotencyDecorators';
+import type { IdempotencyInfo } from '../../src/idempotency/IdempotencyStep';
 import { IDEMPOTENCY_PROBLEM_BASE } from '../../src/idempotency/idempotencyProblems';
-import { configureExtensions, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { configureExtensions, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
+import { decorate } from '../helpers/decorate';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
 import type { TestResponse } from '../helpers/http';
 import { authorizationChecker, count, currentUserChecker, recordingStorage, resetRuns, runs } from './fixtures';
@@ -197,7 +198,7 @@ for (const driver of DRIVERS) {
     beforeEach(() => {
       resetExtensions();
       written = [];
-      configureExtensions({ caches: { records: recordingStorage(createMemoryStorage(), written) }, idempotency: { cache: 'records' } });
+      configureExtensions({ caches: { records: recordingStorage(new MemoryStorage(), written) }, idempotency: { cache: 'records' } });
       resetRuns();
     });
 
@@ -549,8 +550,8 @@ describe('idempotency decorators', () => {
   });
 
   for (const [options, pattern] of [
-    [{ ttl: -1 }, /@idempotencyKey: option ttl must be a positive number of milliseconds, got -1/],
-    [{ inFlight: 'queue' }, /@idempotencyKey: option inFlight must be 'wait', 'conflict' or 'locked', got "queue"/],
+    [{ ttl: -1 }, /@idempotencyKey on Probe\.method: option ttl must be a positive number of milliseconds, got -1/],
+    [{ inFlight: 'queue' }, /@idempotencyKey on Probe\.method: option inFlight must be 'wait', 'conflict' or 'locked', got "queue"/],
     [{ header: 'bad header' }, /option header must be a header field name, got "bad header"/],
     [{ storeOnStatuses: [200, 99] }, /option storeOnStatuses/],
     [{ conflictStatusCode: '409' }, /option conflictStatusCode/],
@@ -559,7 +560,7 @@ describe('idempotency decorators', () => {
     [{ ttls: 1 }, /option ttls/],
   ] as const) {
     it(`rejects ${JSON.stringify(options)} when the decorator is applied`, () => {
-      expect(() => idempotencyKey(options as never)).to.throw(InvalidOptionError, pattern);
+      expect(() => decorate(idempotencyKey(options as never))).to.throw(InvalidOptionError, pattern);
     });
   }
 

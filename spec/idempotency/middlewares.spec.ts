@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { Body, Delete, Get, JsonController, Patch, Post, Put } from 'routing-controllers';
-import { ExemptIdempotencyKeyMiddleware } from '../../src/idempotency/ExemptIdempotencyKeyMiddleware';
-import { idempotencyKey } from '../../src/idempotency/idempotencyKey';
-import { IdempotencyKeyMiddleware } from '../../src/idempotency/IdempotencyKeyMiddleware';
-import { idempotencyKeyExempt } from '../../src/idempotency/idempotencyKeyExempt';
-import { configureExtensions, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { ExemptIdempotencyKeyMiddleware } from '../../src/idempotency/idempotencyMiddlewares';
+import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
+import { IdempotencyKeyMiddleware } from '../../src/idempotency/idempotencyMiddlewares';
+import { idempotencyKeyExempt } from '../../src/idempotency/idempotencyDecorators';
+import { configureExtensions, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
 import { count, resetRuns, runs } from './fixtures';
 
@@ -65,7 +65,7 @@ for (const driver of DRIVERS) {
     });
     beforeEach(() => {
       resetExtensions();
-      configureExtensions({ caches: { default: createMemoryStorage() } });
+      configureExtensions({ caches: { default: new MemoryStorage() } });
       resetRuns();
     });
 

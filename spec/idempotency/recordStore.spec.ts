@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { Body, Get, HttpCode, JsonController, Param, Post } from 'routing-controllers';
 import { cacheResponse } from '../../src/cache/cacheResponse';
-import { idempotencyKey } from '../../src/idempotency/idempotencyKey';
-import { IdempotencyMemoryStorage } from '../../src/idempotency/IdempotencyMemoryStorage';
+import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
+import { MemoryRecordStorage } from '../../src/idempotency/MemoryRecordStorage';
 import { IDEMPOTENCY_PROBLEM_BASE } from '../../src/idempotency/idempotencyProblems';
-import { configureExtensions, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { configureExtensions, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { Latch, until } from '../helpers/latch';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
 import { count, EventLog, resetRuns, runs } from './fixtures';
@@ -54,13 +54,15 @@ for (const driver of DRIVERS) {
     let log: EventLog;
 
     before(async () => {
+      // The store '/small' names must exist when the app is built; tests replace it.
+      configureExtensions({ caches: { records: new MemoryRecordStorage() } });
       server = await startServer(driver, { controllers: [StoreController] });
     });
     after(() => server.close());
     beforeEach(() => {
       resetExtensions();
       // A response cache far smaller than the traffic below: it must evict.
-      configureExtensions({ caches: { default: createMemoryStorage({ maxEntries: 5 }) } });
+      configureExtensions({ caches: { default: new MemoryStorage({ maxEntries: 5 }) } });
       resetRuns();
       latch = new Latch();
       log = new EventLog().start();
@@ -97,7 +99,7 @@ for (const driver of DRIVERS) {
     });
 
     it('answers 503 to a new key once the record store is full, evicting no record', async () => {
-      configureExtensions({ caches: { records: new IdempotencyMemoryStorage({ maxBytes: 1_500 }) } });
+      configureExtensions({ caches: { records: new MemoryRecordStorage({ maxBytes: 1_500 }) } });
       const first = await server.send('/store/small', keyed('k1'));
       const statuses: number[] = [];
       for (let index = 2; index <= 6; index += 1) statuses.push((await server.send('/store/small', keyed(`k${index}`))).status);
@@ -113,7 +115,7 @@ for (const driver of DRIVERS) {
     });
 
     it('answers 503 problem details with Retry-After when the record store refuses a claim', async () => {
-      configureExtensions({ caches: { records: new IdempotencyMemoryStorage({ maxBytes: 1 }) } });
+      configureExtensions({ caches: { records: new MemoryRecordStorage({ maxBytes: 1 }) } });
       const response = await server.send('/store/small', keyed('k1'));
 
       expect(response.status).to.equal(503);

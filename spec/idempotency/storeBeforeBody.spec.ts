@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { BadRequestError, Body, HttpCode, JsonController, Post } from 'routing-controllers';
-import { idempotencyKey } from '../../src/idempotency/idempotencyKey';
+import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
 import type { IdempotencyRecord } from '../../src/idempotency/IdempotencyRecord';
-import { configureExtensions, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { configureExtensions, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import type { Storage } from '../../src/storage/Storage';
 import { until } from '../helpers/latch';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
@@ -76,6 +76,8 @@ for (const driver of DRIVERS) {
     let events: EventLog;
 
     before(async () => {
+      // The stores the routes name must exist when the apps are built; each test replaces them.
+      configureExtensions({ caches: { first: new MemoryStorage(), second: new MemoryStorage() } });
       first = await startServer(driver, { controllers: [FirstAppController] });
       second = await startServer(driver, { controllers: [SecondAppController] });
     });
@@ -87,7 +89,7 @@ for (const driver of DRIVERS) {
       resetExtensions();
       resetRuns();
       writes = { started: 0, finished: 0, failuresLeft: 0 };
-      const shared = createMemoryStorage();
+      const shared = new MemoryStorage();
       configureExtensions({ caches: { first: outcomeStorage(shared, writes), second: outcomeStorage(shared, writes) } });
       events = new EventLog().start();
     });

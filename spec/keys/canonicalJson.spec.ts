@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { CanonicalJsonError, canonicalJson } from '../../src/keys/canonicalJson';
-import { hashKey } from '../../src/keys/hashKey';
+import { hashKey } from '../../src/keys/canonicalJson';
 
 function shuffleKeys(value: unknown, seed: number): unknown {
   if (Array.isArray(value)) return value.map((item) => shuffleKeys(item, seed));

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { configureExtensions, resetExtensions } from '../../src/settings';
+import { configureExtensions, resetExtensions } from '../../src/configure';
+import type { RequestView } from '../../src/http/RequestView';
+import { resolveKeyFunc } from '../../src/keys/KeyFunc';
+import { requestView } from '../fixtures/requestView';
 import { ArgsKeyBit } from '../../src/keys/bits/ArgsKeyBit';
 import { KeyBit, type KeyBitContext } from '../../src/keys/KeyBit';
 import { KeyConstructor, type KeyConstructorOptions } from '../../src/keys/KeyConstructor';
@@ -150,25 +153,48 @@ describe('KeyConstructor memoizeForRequest', () => {
     expect(key).to.match(/^[0-9a-f]{64}$/);
   });
 
-  it('takes the default from the settings at call time', async () => {
+  it('memoizes when resolved for a route whose settings turn memoizing on', async () => {
     const constructor = new Counted();
+    const keyOf = resolveKeyFunc(constructor, '@cacheResponse', 'keyFunc', { memoizeForRequest: true });
     const context = keyContext();
 
-    configureExtensions({ defaultKeyConstructorMemoizeForRequest: true });
-    await constructor.getKey(context);
-    await constructor.getKey(context);
+    await keyOf(context);
+    await keyOf(context);
 
     expect(constructor.counter.calls).to.equal(1);
   });
 
-  it('keeps an explicit false over a true setting', async () => {
-    configureExtensions({ defaultKeyConstructorMemoizeForRequest: true });
-    const constructor = new Counted({ memoizeForRequest: false });
+  it('does not memoize when called directly without its own option', async () => {
+    const constructor = new Counted();
     const context = keyContext();
 
     await constructor.getKey(context);
     await constructor.getKey(context);
 
     expect(constructor.counter.calls).to.equal(2);
+  });
+
+  it('keeps an explicit false over a true setting', async () => {
+    const constructor = new Counted({ memoizeForRequest: false });
+    const keyOf = resolveKeyFunc(constructor, '@cacheResponse', 'keyFunc', { memoizeForRequest: true });
+    const context = keyContext();
+
+    await keyOf(context);
+    await keyOf(context);
+
+    expect(constructor.counter.calls).to.equal(2);
+  });
+
+  it('memoizes on a hand-built request view that carries no memo table of its own', async () => {
+    const constructor = new Counted({ memoizeForRequest: true });
+    // An app's own unit test builds the view by hand, without the driver's `raw` object.
+    const { raw: _raw, ...request } = requestView({ url: '/cities/1' });
+    const context = { request: request as RequestView, controller: {}, methodName: 'one', args: [] };
+
+    const first = await constructor.getKey(context);
+    const second = await constructor.getKey({ ...context });
+
+    expect(second).to.equal(first);
+    expect(constructor.counter.calls).to.equal(1);
   });
 });

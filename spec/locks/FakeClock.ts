@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/locks/Clock';
+import type { Clock } from '../../src/clock';
 
 /** A {@link Clock} that only moves when a test calls `advance`; due timers fire in time order. */
 export class FakeClock implements Clock {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import Keyv from 'keyv';
 import { InvalidOptionError, StorageError } from '../../src/errors';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { KeyvStorage } from '../../src/storage/KeyvStorage';
-import { MemoryStore } from '../../src/storage/MemoryStore';
+import { LruStore } from '../../src/storage/LruStore';
 import { FaultyStore, type Fault } from './FaultyStore';
 
 async function outcome(promise: Promise<unknown>): Promise<unknown> {
@@ -95,7 +95,7 @@ describe('KeyvStorage', () => {
   });
 
   it('uses the same namespace and prefix as the app\'s Keyv', async () => {
-    const store = new MemoryStore();
+    const store = new LruStore();
     const keyv = new Keyv({ store, namespace: 'app' });
     await keyv.set('k', 'from the app');
 
@@ -104,9 +104,9 @@ describe('KeyvStorage', () => {
     expect(await storage.get('k')).to.equal('from the app');
   });
 
-  it('detects process scope for Map and MemoryStore stores, cluster otherwise, and accepts an explicit scope', () => {
+  it('detects process scope for Map and LruStore stores, cluster otherwise, and accepts an explicit scope', () => {
     expect(new KeyvStorage(new Keyv()).scope).to.equal('process');
-    expect(createMemoryStorage().scope).to.equal('process');
+    expect(new MemoryStorage().scope).to.equal('process');
     expect(new KeyvStorage(new Keyv({ store: new FaultyStore() })).scope).to.equal('cluster');
     expect(new KeyvStorage(new Keyv({ store: new FaultyStore() }), { scope: 'host' }).scope).to.equal('host');
   });
@@ -121,7 +121,7 @@ describe('KeyvStorage', () => {
 describe('createMemoryStorage', () => {
   it('round-trips Buffers and expires entries after their ttl', async () => {
     let now = 0;
-    const storage = createMemoryStorage({ now: () => now });
+    const storage = new MemoryStorage({ now: () => now });
 
     await storage.set('body', Buffer.from('exact bytes'), 1_000);
     const hit = await storage.get<Buffer>('body');
@@ -133,7 +133,7 @@ describe('createMemoryStorage', () => {
   });
 
   it('hands out a copy, never the stored object', async () => {
-    const storage = createMemoryStorage();
+    const storage = new MemoryStorage();
     const value = { list: [1] };
     await storage.set('k', value);
 

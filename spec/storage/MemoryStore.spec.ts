@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import Keyv from 'keyv';
 import { InvalidOptionError } from '../../src/errors';
-import { MemoryStore } from '../../src/storage/MemoryStore';
+import { LruStore } from '../../src/storage/LruStore';
 
-describe('MemoryStore', () => {
+describe('LruStore', () => {
   it('never holds more bytes or entries than its caps while many large entries are written', async () => {
-    const store = new MemoryStore({ maxEntries: 50, maxBytes: 100_000 });
+    const store = new LruStore({ maxEntries: 50, maxBytes: 100_000 });
     let mostBytes = 0;
     let mostEntries = 0;
 
@@ -21,7 +21,7 @@ describe('MemoryStore', () => {
   });
 
   it('evicts the least recently used entry, a read counting as a use', async () => {
-    const store = new MemoryStore({ maxEntries: 3 });
+    const store = new LruStore({ maxEntries: 3 });
     await store.set('a', '1');
     await store.set('b', '2');
     await store.set('c', '3');
@@ -34,7 +34,7 @@ describe('MemoryStore', () => {
   });
 
   it('counts multi-byte characters as their UTF-8 size', async () => {
-    const store = new MemoryStore();
+    const store = new LruStore();
 
     await store.set('k', 'é'.repeat(100));
 
@@ -43,7 +43,7 @@ describe('MemoryStore', () => {
 
   it('expires an entry once its ttl has passed on the injected clock', async () => {
     let now = 1_000;
-    const store = new MemoryStore({ now: () => now });
+    const store = new LruStore({ now: () => now });
     await store.set('k', 'v', 500);
 
     now = 1_499;
@@ -57,7 +57,7 @@ describe('MemoryStore', () => {
   });
 
   it('refuses an entry larger than maxBytes and keeps the others', async () => {
-    const store = new MemoryStore({ maxBytes: 1_000 });
+    const store = new LruStore({ maxBytes: 1_000 });
     await store.set('small', 'ok');
 
     const stored = await store.set('huge', 'x'.repeat(2_000));
@@ -67,7 +67,7 @@ describe('MemoryStore', () => {
   });
 
   it('replaces an entry without counting it twice', async () => {
-    const store = new MemoryStore();
+    const store = new LruStore();
     await store.set('k', 'x'.repeat(100));
 
     await store.set('k', 'x'.repeat(10));
@@ -77,7 +77,7 @@ describe('MemoryStore', () => {
   });
 
   it('works as a keyv store, clearing only its namespace', async () => {
-    const store = new MemoryStore();
+    const store = new LruStore();
     const keyv = new Keyv({ store, namespace: 'a' });
     await keyv.set('k', { n: 1 }, 60_000);
     await store.set('b:other', 'kept');
@@ -91,7 +91,7 @@ describe('MemoryStore', () => {
   });
 
   it('rejects a non-positive cap with InvalidOptionError', () => {
-    expect(() => new MemoryStore({ maxEntries: 0 })).to.throw(InvalidOptionError, /MemoryStore: option maxEntries/);
-    expect(() => new MemoryStore({ maxBytes: -1 })).to.throw(InvalidOptionError, /maxBytes/);
+    expect(() => new LruStore({ maxEntries: 0 })).to.throw(InvalidOptionError, /LruStore: option maxEntries/);
+    expect(() => new LruStore({ maxBytes: -1 })).to.throw(InvalidOptionError, /maxBytes/);
   });
 });

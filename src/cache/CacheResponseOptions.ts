@@ -1,12 +1,14 @@
+import type { Clock } from '../clock';
 import { InvalidOptionError } from '../errors';
+import { UserKeyBit } from '../keys/bits/UserKeyBit';
 import type { KeyBitContext } from '../keys/KeyBit';
-import type { KeyFunc } from '../keys/KeyFunc';
-import { resolveKeyFunc } from '../keys/KeyFunc';
-import { isLock } from '../locks/getLock';
-import type { Lock } from '../locks/Lock';
+import { KeyConstructor } from '../keys/KeyConstructor';
+import { checkKeyFunc, resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from '../keys/KeyFunc';
+import { isLock, resolveLock, type Lock } from '../locks/Lock';
+import type { ExtensionsSettings } from '../settings';
+import { isStorage, resolveStorage, type Storage } from '../storage/Storage';
 import { formatCacheControl, type CacheControlDirectives } from './cacheControlHeader';
-
-const OWNER = '@cacheResponse';
+import { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES } from './storagePolicy';
 
 /** Options of {@link cacheResponse}. Unset fields fall back to `configureExtensions` settings. */
 export interface CacheResponseOptions {
@@ -16,10 +18,10 @@ export interface CacheResponseOptions {
    */
   ttl?: number;
   /**
-   * Name of the store (`configureExtensions({ caches })`).
+   * Name of the store (`configureExtensions({ caches })`), or a `Storage`.
    * @default settings.defaultUseCache ('default')
    */
-  cache?: string;
+  cache?: string | Storage;
   /**
    * Builds the cache key: a `KeyConstructor`, a function of the context, or a controller method name.
    * @default settings.defaultKeyFunc (DefaultKeyConstructor)
@@ -86,12 +88,11 @@ export const DEFAULT_CACHE_RESPONSE_OPTIONS = Object.freeze({
   maxBodyBytes: 1 << 20,
 });
 
-/** Options as validated when the decorator is applied; settings-backed fields stay optional. */
+/** Options as validated when the decorator is applied; settings-backed fields stay optional. @internal */
 export interface ValidatedCacheResponseOptions {
   readonly ttl?: number;
-  readonly cache?: string;
-  readonly keyFunc?: (context: KeyBitContext) => Promise<string>;
-  readonly keyFuncSource?: KeyFunc;
+  readonly cache?: string | Storage;
+  readonly keyFunc?: KeyFunc;
   readonly cacheErrors?: boolean;
   readonly statuses?: readonly number[];
   readonly vary: readonly string[];
@@ -105,47 +106,92 @@ export interface ValidatedCacheResponseOptions {
 
 const KNOWN = new Set(['ttl', 'cache', 'keyFunc', 'cacheErrors', 'statuses', 'vary', 'cacheControl', 'tags', 'staleWhileRevalidate', 'lock', 'public', 'maxBodyBytes']);
 
-/** Validates `@cacheResponse(ttlOrOptions)` at decoration time; every error names the option. */
-export function validateCacheResponseOptions(ttlOrOptions: number | CacheResponseOptions | undefined): ValidatedCacheResponseOptions {
+/**
+ * Validates `@cacheResponse(ttlOrOptions)` when the decorator is applied; every error is an
+ * `InvalidOptionError` naming `owner` (the decorator and `Controller.method`), the option and the value.
+ * @internal
+ */
+export function validateCacheResponseOptions(ttlOrOptions: number | CacheResponseOptions | undefined, owner: string): ValidatedCacheResponseOptions {
   const options: CacheResponseOptions = typeof ttlOrOptions === 'number' ? { ttl: ttlOrOptions } : (ttlOrOptions ?? {});
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError(OWNER, 'options', 'a ttl in milliseconds or an options object', ttlOrOptions);
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError(owner, 'options', 'a ttl in milliseconds or an options object', ttlOrOptions);
   for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) throw new InvalidOptionError(OWNER, name, `one of ${[...KNOWN].join(', ')}`, name);
+    if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
   }
   const { ttl, cache, cacheErrors, statuses, vary, staleWhileRevalidate, maxBodyBytes, lock, tags } = options;
-  if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)) throw new InvalidOptionError(OWNER, 'ttl', 'a positive number of milliseconds', ttl);
-  if (cache !== undefined && (typeof cache !== 'string' || cache === '')) throw new InvalidOptionError(OWNER, 'cache', 'a store name', cache);
-  if (cacheErrors !== undefined && typeof cacheErrors !== 'boolean') throw new InvalidOptionError(OWNER, 'cacheErrors', 'a boolean', cacheErrors);
-  if (options.public !== undefined && typeof options.public !== 'boolean') throw new InvalidOptionError(OWNER, 'public', 'a boolean', options.public);
+  if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)) throw new InvalidOptionError(owner, 'ttl', 'a positive number of milliseconds', ttl);
+  if (cache !== undefined && !(typeof cache === 'string' ? cache !== '' : isStorage(cache))) throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage', cache);
+  if (cacheErrors !== undefined && typeof cacheErrors !== 'boolean') throw new InvalidOptionError(owner, 'cacheErrors', 'a boolean', cacheErrors);
+  if (options.public !== undefined && typeof options.public !== 'boolean') throw new InvalidOptionError(owner, 'public', 'a boolean', options.public);
   if (statuses !== undefined && !(Array.isArray(statuses) && statuses.every((s) => Number.isInteger(s) && s >= 200 && s <= 599 && s !== 206 && s !== 304))) {
-    throw new InvalidOptionError(OWNER, 'statuses', 'an array of final statuses (200–599, not 206 or 304)', statuses);
+    throw new InvalidOptionError(owner, 'statuses', 'an array of final statuses (200–599, not 206 or 304)', statuses);
   }
   if (vary !== undefined && !(Array.isArray(vary) && vary.every((h) => typeof h === 'string' && /^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h) && h !== '*'))) {
-    throw new InvalidOptionError(OWNER, 'vary', 'an array of header names', vary);
+    throw new InvalidOptionError(owner, 'vary', 'an array of header names', vary);
   }
   if (staleWhileRevalidate !== undefined && !(Number.isFinite(staleWhileRevalidate) && staleWhileRevalidate >= 0)) {
-    throw new InvalidOptionError(OWNER, 'staleWhileRevalidate', 'a non-negative number of milliseconds', staleWhileRevalidate);
+    throw new InvalidOptionError(owner, 'staleWhileRevalidate', 'a non-negative number of milliseconds', staleWhileRevalidate);
   }
   if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) {
-    throw new InvalidOptionError(OWNER, 'maxBodyBytes', 'a positive integer number of bytes', maxBodyBytes);
+    throw new InvalidOptionError(owner, 'maxBodyBytes', 'a positive integer number of bytes', maxBodyBytes);
   }
   if (lock !== undefined && !(typeof lock === 'string' ? lock !== '' : isLock(lock))) {
-    throw new InvalidOptionError(OWNER, 'lock', 'a lock name or a Lock', lock);
+    throw new InvalidOptionError(owner, 'lock', 'a lock name or a Lock', lock);
   }
-  if (tags !== undefined && typeof tags !== 'function') throw new InvalidOptionError(OWNER, 'tags', 'a function (context) => string[]', tags);
+  if (tags !== undefined && typeof tags !== 'function') throw new InvalidOptionError(owner, 'tags', 'a function (context) => string[]', tags);
+  if (options.keyFunc !== undefined) checkKeyFunc(options.keyFunc, owner, 'keyFunc');
   return Object.freeze({
     ttl,
     cache,
-    keyFunc: options.keyFunc === undefined ? undefined : resolveKeyFunc(options.keyFunc, OWNER, 'keyFunc'),
-    keyFuncSource: options.keyFunc,
+    keyFunc: options.keyFunc,
     cacheErrors,
     statuses: statuses && Object.freeze([...statuses]),
     vary: Object.freeze((vary ?? DEFAULT_CACHE_RESPONSE_OPTIONS.vary).map((h) => h.toLowerCase())),
-    cacheControl: options.cacheControl === undefined ? undefined : formatCacheControl(options.cacheControl, OWNER),
+    cacheControl: options.cacheControl === undefined ? undefined : formatCacheControl(options.cacheControl, owner),
     tags,
     staleWhileRevalidate: staleWhileRevalidate ?? DEFAULT_CACHE_RESPONSE_OPTIONS.staleWhileRevalidate,
     lock,
     public: options.public ?? DEFAULT_CACHE_RESPONSE_OPTIONS.public,
     maxBodyBytes: maxBodyBytes ?? DEFAULT_CACHE_RESPONSE_OPTIONS.maxBodyBytes,
   });
+}
+
+/**
+ * `@cacheResponse` options merged with the settings a route is bound to.
+ * @internal
+ */
+export interface ResolvedCacheOptions {
+  readonly ttl: number;
+  readonly storage: Storage;
+  /** How `Cache-Status` names the store: its name, or `cache` for a Storage given directly. */
+  readonly cacheName: string;
+  readonly keyFunc: ResolvedKeyFunc;
+  /** Whether credentialed requests may use the cache: the key names the user, or the route is public. */
+  readonly userScoped: boolean;
+  readonly statuses: ReadonlySet<number>;
+  readonly lock?: Lock;
+  readonly clock: Clock;
+}
+
+/**
+ * Merges validated decorator options with the settings a route is bound to; an unknown store or
+ * lock name throws `InvalidOptionError` naming `owner` (the decorator and the route).
+ * @internal
+ */
+export function resolveCacheOptions(options: ValidatedCacheResponseOptions, settings: Readonly<ExtensionsSettings>, owner: string): ResolvedCacheOptions {
+  const cache = options.cache ?? settings.defaultUseCache;
+  const keyFunc = options.keyFunc ?? settings.defaultKeyFunc;
+  const cacheErrors = options.cacheErrors ?? settings.defaultCacheErrors;
+  const statuses = options.statuses ?? DEFAULT_CACHEABLE_STATUSES;
+  return {
+    ttl: options.ttl ?? settings.defaultCacheResponseTimeout,
+    storage: typeof cache === 'string' ? resolveStorage(settings.caches, cache, owner) : cache,
+    cacheName: typeof cache === 'string' ? cache : 'cache',
+    keyFunc: resolveKeyFunc(keyFunc, owner, options.keyFunc === undefined ? 'keyFunc (settings.defaultKeyFunc)' : 'keyFunc', {
+      memoizeForRequest: settings.defaultKeyConstructorMemoizeForRequest,
+    }),
+    userScoped: options.public || (keyFunc instanceof KeyConstructor && Object.values(keyFunc.bits).some((bit) => bit instanceof UserKeyBit)),
+    statuses: new Set(cacheErrors ? [...statuses, ...ERROR_STATUSES] : statuses),
+    lock: options.lock === undefined ? undefined : resolveLock(settings.locks, options.lock, owner),
+    clock: settings.clock,
+  };
 }

@@ -1,22 +1,20 @@
 import { createHash } from 'node:crypto';
-import type { ActionExchange } from '../http/ActionExchange';
-import type { ActionStep } from '../http/actionHook';
+import { StateKey, type ActionExchange } from '../http/ActionExchange';
 import type { CaptureResult, CapturedResponse } from '../http/CapturedResponse';
+import type { ActionStep } from '../http/steps';
 import type { Lock, LockHandle } from '../locks/Lock';
-import { getExtensionsSettings } from '../settings';
+import { publishCacheEvent } from '../events';
 import { encodeEntry, readEntry, type DecodedEntry } from './CacheEntry';
-import type { ValidatedCacheResponseOptions } from './CacheResponseOptions';
-import { publishCacheEvent } from './cacheEvents';
+import type { ResolvedCacheOptions, ValidatedCacheResponseOptions } from './CacheResponseOptions';
 import { SingleFlight } from './singleFlight';
 import { hitResponse } from './hitResponse';
-import { resolveCacheOptions, type ResolvedCacheOptions } from './resolveCacheOptions';
 import { mergeVary, requestBypassReason, responseNotStorableReason, storableHeaders } from './storagePolicy';
 import { pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
 
 const OWNER = '@cacheResponse';
 const ENTRY_KEY_PREFIX = 'rcx:response:';
 /** Marks a response whose Cache-Control is the `cacheControl` option's, not the action's. */
-const OWN_CACHE_CONTROL = Symbol('own-cache-control');
+const OWN_CACHE_CONTROL = new StateKey<boolean>('own-cache-control');
 const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
 
@@ -44,13 +42,14 @@ export class CacheResponseStep implements ActionStep {
   readonly name = OWNER;
   readonly #flights = new SingleFlight<FlightResult | undefined>();
   readonly #refreshing = new Set<string>();
-  #resolved?: ResolvedCacheOptions;
-  #resolvedFrom?: object;
 
-  constructor(private readonly options: ValidatedCacheResponseOptions) {}
+  constructor(
+    private readonly options: ValidatedCacheResponseOptions,
+    private readonly resolved: ResolvedCacheOptions,
+  ) {}
 
   async run(exchange: ActionExchange, next: () => unknown): Promise<unknown> {
-    const options = this.resolved();
+    const options = this.resolved;
     const request = exchange.request;
     const bypass = requestBypassReason(request, options.userScoped);
     if (bypass) {
@@ -72,7 +71,7 @@ export class CacheResponseStep implements ActionStep {
     }
     if (lookup.found && !exchange.isBackgroundRefresh) {
       const { entry, response } = lookup.found;
-      const age = Date.now() - entry.storedAt;
+      const age = options.clock.now() - entry.storedAt;
       if (age < entry.ttl) {
         publishCacheEvent({ type: 'hit', route: request.route, key });
         return this.replay(exchange, key, response, age, `${options.cacheName}; hit; ttl=${Math.ceil((entry.ttl - age) / 1000)}`);
@@ -123,14 +122,14 @@ export class CacheResponseStep implements ActionStep {
         handle = await acquireQuietly(options.lock, key);
         if (handle) {
           const again = await this.lookup(exchange, options, key).catch(() => undefined);
-          if (again?.found && Date.now() - again.found.entry.storedAt < again.found.entry.ttl) {
+          if (again?.found && options.clock.now() - again.found.entry.storedAt < again.found.entry.ttl) {
             await handle.release().catch(() => false);
             const { entry, response } = again.found;
             outcome = { complete: true, response };
             release();
             landed();
             publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
-            return this.replay(exchange, key, response, Date.now() - entry.storedAt, `${options.cacheName}; hit; collapsed`);
+            return this.replay(exchange, key, response, options.clock.now() - entry.storedAt, `${options.cacheName}; hit; collapsed`);
           }
         }
       }
@@ -141,7 +140,7 @@ export class CacheResponseStep implements ActionStep {
       this.prepareMiss(exchange);
       const captured = exchange.captureResponse(this.options.maxBodyBytes);
       void captured.then(async (captureResult) => {
-        const result: FlightResult = { ...captureResult, ownCacheControl: exchange.state.get(OWN_CACHE_CONTROL) === true };
+        const result: FlightResult = { ...captureResult, ownCacheControl: exchange.get(OWN_CACHE_CONTROL) === true };
         outcome = result;
         release();
         try {
@@ -166,22 +165,22 @@ export class CacheResponseStep implements ActionStep {
     const result = await flight;
     // Only what could have been stored is shared: never a 304, an error, a Set-Cookie or a
     // private/no-store response (the waiter then runs the action itself).
-    if (!result?.complete || responseNotStorableReason(result.response, this.resolved().statuses, result.ownCacheControl)) return next();
+    if (!result?.complete || responseNotStorableReason(result.response, this.resolved.statuses, result.ownCacheControl)) return next();
     const { status, headers, body } = result.response;
     // RFC 9211: answered by collapsing onto another request's forward, not from storage.
-    const cacheStatus = `${this.resolved().cacheName}; fwd=uri-miss; collapsed`;
+    const cacheStatus = `${this.resolved.cacheName}; fwd=uri-miss; collapsed`;
     return exchange.respond({ status, headers: { ...storableHeaders(headers), 'cache-status': cacheStatus }, body });
   }
 
   private prepareMiss(exchange: ActionExchange): void {
     const { cacheControl, vary } = this.options;
-    exchange.setResponseHeader('cache-status', `${this.#resolved!.cacheName}; fwd=uri-miss`);
+    exchange.setResponseHeader('cache-status', `${this.resolved.cacheName}; fwd=uri-miss`);
     if (vary.length > 0) exchange.setResponseHeader('vary', mergeVary(exchange.getResponseHeader('vary'), vary));
     if (cacheControl) {
       exchange.beforeResponseEnd((status) => {
         if (status < 400 && exchange.getResponseHeader('cache-control') === undefined) {
           exchange.setResponseHeader('cache-control', cacheControl);
-          exchange.state.set(OWN_CACHE_CONTROL, true);
+          exchange.set(OWN_CACHE_CONTROL, true);
         }
       });
     }
@@ -195,7 +194,7 @@ export class CacheResponseStep implements ActionStep {
     if (reason) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason });
     try {
       const swr = this.options.staleWhileRevalidate;
-      const entry = encodeEntry(result.response, storableHeaders(result.response.headers), { storedAt: Date.now(), ttl: options.ttl, swr, tags });
+      const entry = encodeEntry(result.response, storableHeaders(result.response.headers), { storedAt: options.clock.now(), ttl: options.ttl, swr, tags });
       await options.storage.set(ENTRY_KEY_PREFIX + lookup.key, entry, options.ttl + swr);
       publishCacheEvent({ type: 'stored', route, key: lookup.key });
     } catch (error) {
@@ -226,15 +225,6 @@ export class CacheResponseStep implements ActionStep {
     const values = vary.map((name) => headers[name] ?? null);
     return `${base}:${createHash('sha256').update(JSON.stringify(values)).digest('hex')}`;
   }
-
-  /** Options merged with the settings in force; recomputed only when the settings change. */
-  private resolved(): ResolvedCacheOptions {
-    const settings = getExtensionsSettings();
-    if (this.#resolved && this.#resolvedFrom === settings) return this.#resolved;
-    this.#resolvedFrom = settings;
-    return (this.#resolved = resolveCacheOptions(this.options, settings));
-  }
-
 }
 
 async function acquireQuietly(lock: Lock, key: string): Promise<LockHandle | undefined> {

@@ -1,6 +1,8 @@
-import { registerActionStep } from '../http/actionHook';
+import { declareRouteStep, methodId } from '../http/routingControllers';
 import { CacheResponseStep } from './CacheResponseStep';
-import { validateCacheResponseOptions, type CacheResponseOptions } from './CacheResponseOptions';
+import { resolveCacheOptions, validateCacheResponseOptions, type CacheResponseOptions } from './CacheResponseOptions';
+
+const OWNER = '@cacheResponse';
 
 /**
  * Caches whole HTTP responses of a GET action: status, safe headers and the exact body bytes.
@@ -8,6 +10,10 @@ import { validateCacheResponseOptions, type CacheResponseOptions } from './Cache
  * Concurrent misses on one key run the action once. Errors, `Set-Cookie` responses,
  * `no-store`/`private` responses and credentialed requests (unless the key has a `UserKeyBit`
  * or the route is `public`) are never stored. Store failures fail open.
+ *
+ * Options are checked when the decorator is applied; names of stores and locks when the app is
+ * built. Either way a mistake throws `InvalidOptionError` naming `@cacheResponse`,
+ * `Controller.method`, the option and the value.
  *
  * @param ttlOrOptions - time to live in milliseconds, or {@link CacheResponseOptions}
  * @example
@@ -18,8 +24,13 @@ import { validateCacheResponseOptions, type CacheResponseOptions } from './Cache
  * ```
  */
 export function cacheResponse(ttlOrOptions?: number | CacheResponseOptions): MethodDecorator {
-  const options = validateCacheResponseOptions(ttlOrOptions);
-  return (target, methodName, descriptor) => {
-    registerActionStep(target, String(methodName), descriptor, new CacheResponseStep(options));
+  return (target, methodName) => {
+    const options = validateCacheResponseOptions(ttlOrOptions, `${OWNER} on ${methodId(target, String(methodName))}`);
+    declareRouteStep(target, String(methodName), {
+      kind: 'cache',
+      stage: 'cache',
+      name: OWNER,
+      bind: (route, settings) => new CacheResponseStep(options, resolveCacheOptions(options, settings, `${OWNER} on ${route.id}`)),
+    });
   };
 }

@@ -2,8 +2,8 @@ import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
 import type { RequestView } from '../http/RequestView';
 import { evaluatePreconditions } from '../etag/evaluatePreconditions';
 import { parseHttpDate } from '../etag/httpDate';
-import { pickNotModifiedHeaders } from '../etag/notModifiedHeaders';
-import { headerText } from '../http/headerText';
+import { pickNotModifiedHeaders } from '../etag/preconditionResponses';
+import { headerText } from '../http/CapturedResponse';
 
 const EMPTY = Buffer.alloc(0);
 const lastHits = new WeakMap<CapturedResponse, CapturedResponse>();

@@ -1,6 +1,6 @@
 import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
 import type { RequestView } from '../http/RequestView';
-import { headerText } from '../http/headerText';
+import { headerText } from '../http/CapturedResponse';
 
 /** Why a response was not stored (reported in events and in `Cache-Status` detail). */
 export type NotStoredReason =

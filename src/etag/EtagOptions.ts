@@ -1,10 +1,12 @@
-import { InvalidOptionError } from '../errors';
+import { ExtensionsError, InvalidOptionError } from '../errors';
+import { isPlainObject } from '../options';
 import type { KeyBitContext } from '../keys/KeyBit';
-import type { KeyFunc } from '../keys/KeyFunc';
 import { type EntityTagListLimits, resolveEntityTagListLimits } from './entityTagList';
-import { resolveEtagFunc, type ResolvedEtagFunc } from './resolveEtagFunc';
-
-const OWNER = '@etag';
+import { isThenable } from '../promises';
+import { KeyConstructor } from '../keys/KeyConstructor';
+import { resolveKeyFunc, type KeyFunc, type KeyFuncDefaults } from '../keys/KeyFunc';
+import { controllerName } from '../keys/bits/UniqueControllerIdKeyBit';
+import { formatEntityTag, isEntityTag } from './entityTags';
 
 /**
  * Options of {@link etag}. Unset fields fall back to the defaults below or to
@@ -83,8 +85,8 @@ export const DEFAULT_ETAG_OPTIONS = Object.freeze({
 
 /** Options as validated when the decorator is applied. @internal */
 export interface ValidatedEtagOptions {
-  /** Undefined: `settings.defaultEtagFunc`, resolved per request (unless `content`). */
-  readonly etagFunc?: ResolvedEtagFunc;
+  /** Undefined: `settings.defaultEtagFunc` (unless `content`), resolved when a route is bound. */
+  readonly etagFunc?: EtagOptions['etagFunc'];
   readonly content: boolean;
   readonly lastModified?: EtagOptions['lastModified'];
   readonly weak: boolean;
@@ -98,43 +100,43 @@ const KNOWN = new Set(['etagFunc', 'content', 'lastModified', 'weak', 'rebuildAf
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
- * Validates `@etag(etagFuncOrOptions, options)` at decoration time; every error is an
- * `InvalidOptionError` naming `@etag`, the option and the value.
+ * Validates `@etag(etagFuncOrOptions, options)` when the decorator is applied; every error is an
+ * `InvalidOptionError` naming `owner` (the decorator and `Controller.method`), the option and the value.
  * @internal
  */
-export function validateEtagOptions(etagFuncOrOptions: unknown, extra: EtagOptions | undefined): ValidatedEtagOptions {
-  const options = mergeArguments(etagFuncOrOptions, extra);
+export function validateEtagOptions(etagFuncOrOptions: unknown, extra: EtagOptions | undefined, owner: string): ValidatedEtagOptions {
+  const options = mergeArguments(etagFuncOrOptions, extra, owner);
   for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) throw new InvalidOptionError(OWNER, name, `one of ${[...KNOWN].join(', ')}`, name);
+    if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
   }
   const { content, weak, rebuildAfterMethodEvaluation, requirePrecondition, lastModified, maxContentBytes } = options;
   for (const [name, value] of [['content', content], ['weak', weak], ['rebuildAfterMethodEvaluation', rebuildAfterMethodEvaluation]] as const) {
-    if (value !== undefined && typeof value !== 'boolean') throw new InvalidOptionError(OWNER, name, 'a boolean', value);
+    if (value !== undefined && typeof value !== 'boolean') throw new InvalidOptionError(owner, name, 'a boolean', value);
   }
   if (content && options.etagFunc !== undefined) {
-    throw new InvalidOptionError(OWNER, 'content', 'false when etagFunc is given (one source of tags)', content);
+    throw new InvalidOptionError(owner, 'content', 'false when etagFunc is given (one source of tags)', content);
   }
   if (content && rebuildAfterMethodEvaluation) {
-    throw new InvalidOptionError(OWNER, 'rebuildAfterMethodEvaluation', 'false with content: true (the tag comes from the body)', rebuildAfterMethodEvaluation);
+    throw new InvalidOptionError(owner, 'rebuildAfterMethodEvaluation', 'false with content: true (the tag comes from the body)', rebuildAfterMethodEvaluation);
   }
   if (
     requirePrecondition !== undefined &&
     typeof requirePrecondition !== 'boolean' &&
     !(Array.isArray(requirePrecondition) && requirePrecondition.length > 0 && requirePrecondition.every((m) => typeof m === 'string' && METHOD.test(m)))
   ) {
-    throw new InvalidOptionError(OWNER, 'requirePrecondition', 'a boolean or a non-empty list of methods', requirePrecondition);
+    throw new InvalidOptionError(owner, 'requirePrecondition', 'a boolean or a non-empty list of methods', requirePrecondition);
   }
   if (lastModified !== undefined && typeof lastModified !== 'function') {
-    throw new InvalidOptionError(OWNER, 'lastModified', 'a function (context) => Date', lastModified);
+    throw new InvalidOptionError(owner, 'lastModified', 'a function (context) => Date', lastModified);
   }
   if (maxContentBytes !== undefined && !(Number.isSafeInteger(maxContentBytes) && maxContentBytes > 0)) {
-    throw new InvalidOptionError(OWNER, 'maxContentBytes', 'a positive integer number of bytes', maxContentBytes);
+    throw new InvalidOptionError(owner, 'maxContentBytes', 'a positive integer number of bytes', maxContentBytes);
   }
   if (options.limits !== undefined && (options.limits === null || typeof options.limits !== 'object')) {
-    throw new InvalidOptionError(OWNER, 'limits', 'an object { maxMembers, maxLength }', options.limits);
+    throw new InvalidOptionError(owner, 'limits', 'an object { maxMembers, maxLength }', options.limits);
   }
   return Object.freeze({
-    etagFunc: options.etagFunc === undefined ? undefined : resolveEtagFunc(options.etagFunc, OWNER, 'etagFunc'),
+    etagFunc: options.etagFunc === undefined ? undefined : (resolveEtagFunc(options.etagFunc, owner, 'etagFunc'), options.etagFunc),
     content: content ?? DEFAULT_ETAG_OPTIONS.content,
     lastModified,
     weak: weak ?? DEFAULT_ETAG_OPTIONS.weak,
@@ -142,27 +144,74 @@ export function validateEtagOptions(etagFuncOrOptions: unknown, extra: EtagOptio
     requirePrecondition: Array.isArray(requirePrecondition)
       ? Object.freeze(requirePrecondition.map((m: string) => m.toUpperCase()))
       : (requirePrecondition ?? DEFAULT_ETAG_OPTIONS.requirePrecondition),
-    limits: resolveEntityTagListLimits(options.limits, OWNER),
+    limits: resolveEntityTagListLimits(options.limits, owner),
     maxContentBytes: maxContentBytes ?? DEFAULT_ETAG_OPTIONS.maxContentBytes,
   });
 }
 
 /** `@etag(func)`, `@etag(func, options)`, `@etag(options)` and `@etag()` as one options object. */
-function mergeArguments(first: unknown, extra: EtagOptions | undefined): EtagOptions {
+function mergeArguments(first: unknown, extra: EtagOptions | undefined, owner: string): EtagOptions {
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
-    throw new InvalidOptionError(OWNER, 'options', 'an options object', extra);
+    throw new InvalidOptionError(owner, 'options', 'an options object', extra);
   }
   if (first === undefined || first === null) return { ...extra };
   if (isPlainObject(first)) {
-    if (extra !== undefined) throw new InvalidOptionError(OWNER, 'options', 'given once (an options object first needs no second one)', extra);
+    if (extra !== undefined) throw new InvalidOptionError(owner, 'options', 'given once (an options object first needs no second one)', extra);
     return first as EtagOptions;
   }
-  if (extra?.etagFunc !== undefined) throw new InvalidOptionError(OWNER, 'etagFunc', 'given once', extra.etagFunc);
+  if (extra?.etagFunc !== undefined) throw new InvalidOptionError(owner, 'etagFunc', 'given once', extra.etagFunc);
   return { ...extra, etagFunc: first as EtagOptions['etagFunc'] };
 }
 
-function isPlainObject(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+/**
+ * An `etagFunc` in callable form: the raw tag, or `undefined` when the resource has no current
+ * representation; synchronous when the user's function is. `refresh` bypasses a
+ * `KeyConstructor`'s per-request memo. A throwing function throws (the action hook rejects).
+ * @internal
+ */
+export type ResolvedEtagFunc = (context: KeyBitContext, refresh?: boolean) => string | undefined | Promise<string | undefined>;
+
+/**
+ * Like `resolveKeyFunc` (checked when the decorator is applied, a method name looked up on the
+ * controller per call), except that a function or method may return `null` / `undefined` to
+ * say "no current representation".
+ * @internal
+ */
+export function resolveEtagFunc(etagFunc: unknown, owner: string, option: string, defaults?: KeyFuncDefaults): ResolvedEtagFunc {
+  // Validates every form eagerly (classes, empty names, other types throw InvalidOptionError).
+  const keyOf = resolveKeyFunc(etagFunc, owner, option, defaults);
+  if (etagFunc instanceof KeyConstructor) return (context, refresh) => keyOf(context, refresh ? { refresh } : undefined);
+  const call = (context: KeyBitContext): unknown => {
+    if (typeof etagFunc === 'function') return etagFunc(context);
+    const method = (context.controller as Record<string, unknown>)[etagFunc as string];
+    if (typeof method !== 'function') {
+      throw new ExtensionsError(`${owner}: option ${option} names method "${String(etagFunc)}", but ${controllerName(context.controller)} has no such method`);
+    }
+    return method.call(context.controller, context);
+  };
+  return (context) => {
+    const value = call(context);
+    return isThenable(value) ? Promise.resolve(value).then((settled) => checked(settled, owner, option)) : checked(value, owner, option);
+  };
+}
+
+function checked(value: unknown, owner: string, option: string): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  throw new ExtensionsError(`${owner}: option ${option} returned ${typeof value === 'string' ? 'an empty string' : typeof value}, expected a string, null or undefined`);
+}
+
+/**
+ * The `ETag` field value for a raw tag: a formatted tag (`"v2"`, `W/"v2"`) is kept (made weak
+ * when `weak`), anything else is quoted with `formatEntityTag`.
+ * @throws ExtensionsError naming the owner when the value cannot be sent as a tag.
+ * @internal
+ */
+export function toEntityTag(raw: string, weak: boolean, owner: string): string {
+  if (isEntityTag(raw)) return weak && !raw.startsWith('W/') ? `W/${raw}` : raw;
+  try {
+    return formatEntityTag(raw, weak);
+  } catch (error) {
+    throw new ExtensionsError(`${owner}: the tag ${JSON.stringify(raw)} cannot be sent in ETag`, { cause: error });
+  }
 }

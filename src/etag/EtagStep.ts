@@ -1,16 +1,14 @@
+import type { Clock } from '../clock';
 import type { ActionExchange } from '../http/ActionExchange';
-import { stepsOf, type ActionStep } from '../http/actionHook';
-import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
-import { headerText } from '../http/headerText';
-import { isThenable } from '../isThenable';
-import { getExtensionsSettings } from '../settings';
-import { computeContentEtag } from './computeContentEtag';
-import type { ValidatedEtagOptions } from './EtagOptions';
+import { headerText, type CapturedResponse, type HeaderValue } from '../http/CapturedResponse';
+import type { ActionStep } from '../http/steps';
+import { isThenable, then } from '../promises';
+import { computeContentEtag } from './entityTags';
+import { toEntityTag, type ResolvedEtagFunc, type ValidatedEtagOptions } from './EtagOptions';
 import { evaluatePreconditions } from './evaluatePreconditions';
 import { formatHttpDate, toHttpDatePrecision } from './httpDate';
-import { actionHeaders, notModifiedReplacementHeaders, preconditionResponse } from './preconditionResponses';
+import { notModifiedReplacementHeaders, preconditionResponse } from './preconditionResponses';
 import type { PreconditionResult } from './PreconditionResult';
-import { resolveEtagFunc, toEntityTag, type ResolvedEtagFunc } from './resolveEtagFunc';
 
 const OWNER = '@etag';
 const EMPTY = Buffer.alloc(0);
@@ -26,9 +24,9 @@ interface Validators {
   readonly exists: boolean;
 }
 
-/** A step that provides headers a 304 answered before the action owes the client (e.g. `Vary`). */
-interface NotModifiedHeadersProvider {
-  notModifiedHeaders(): Readonly<Record<string, HeaderValue>>;
+/** A step that knows headers a 304 answered before the action owes the client (e.g. `Vary`). */
+export interface NotModifiedHeadersProvider {
+  notModifiedHeaders(exchange: ActionExchange): Readonly<Record<string, HeaderValue>>;
 }
 
 /**
@@ -41,14 +39,24 @@ interface NotModifiedHeadersProvider {
 export class EtagStep implements ActionStep {
   readonly stage = 'preconditions';
   readonly name = OWNER;
-  #defaultFunc?: { readonly from: unknown; readonly func: ResolvedEtagFunc };
-  #providers?: readonly NotModifiedHeadersProvider[];
+  #providers: readonly NotModifiedHeadersProvider[] = [];
 
+  /**
+   * @param etagFunc - the tag function resolved for the route (`undefined` with `content: true`)
+   * @param clock - the settings' clock (a `Last-Modified` is never later than now)
+   */
   constructor(
     private readonly options: ValidatedEtagOptions,
-    private readonly prototype: object,
-    private readonly methodName: string,
+    private readonly etagFunc: ResolvedEtagFunc | undefined,
+    private readonly clock: Clock,
   ) {}
+
+  /** Other steps of the route that know headers of its 200 (e.g. the cache's `Vary`). */
+  link(steps: readonly ActionStep[]): void {
+    this.#providers = steps.filter(
+      (step): step is ActionStep & NotModifiedHeadersProvider => typeof (step as Partial<NotModifiedHeadersProvider>).notModifiedHeaders === 'function',
+    );
+  }
 
   run(exchange: ActionExchange, next: () => unknown): unknown {
     const method = exchange.request.method;
@@ -70,7 +78,7 @@ export class EtagStep implements ActionStep {
     if (result.outcome !== 'proceed') return exchange.respond(preconditionResponse(result, this.answerHeaders(exchange, validators)));
     const safe = method === 'GET' || method === 'HEAD';
     if (!safe && !this.options.rebuildAfterMethodEvaluation) return next();
-    return then<unknown>(next(), (value) => {
+    return then(next(), (value: unknown) => {
       const undecided = value === undefined || value === null;
       if (safe) return this.sendValidators(exchange, validators, undecided), value;
       return then(this.validators(exchange, true), (rebuilt) => (this.sendValidators(exchange, rebuilt, undecided), value));
@@ -130,7 +138,7 @@ export class EtagStep implements ActionStep {
 
   /** Computes the tag (unless `withTag` is false) and the modification time, concurrently. */
   private validators(exchange: ActionExchange, refresh: boolean, withTag = true): Validators | Promise<Validators> {
-    const raw = withTag ? this.etagFunc()(exchange, refresh) : undefined;
+    const raw = withTag && this.etagFunc ? this.etagFunc(exchange, refresh) : undefined;
     const modified = this.options.lastModified?.(exchange);
     if (!isThenable(raw) && !isThenable(modified)) return this.toValidators(raw, modified, withTag);
     return Promise.all([raw, modified]).then(([tag, time]) => this.toValidators(tag, time, withTag));
@@ -154,7 +162,7 @@ export class EtagStep implements ActionStep {
   private sendValidators(exchange: ActionExchange, validators: Validators, undecided: boolean): void {
     const sent: [string, string][] = [];
     if (validators.exists && validators.etag !== undefined) sent.push(['etag', validators.etag]);
-    if (validators.exists && validators.lastModified !== undefined) sent.push(['last-modified', lastModifiedField(validators.lastModified)]);
+    if (validators.exists && validators.lastModified !== undefined) sent.push(['last-modified', lastModifiedField(validators.lastModified, this.clock.now())]);
     for (const [name, value] of sent) if (exchange.getResponseHeader(name) === undefined) exchange.setResponseHeader(name, value);
     if (sent.length === 0 || !undecided) return;
     exchange.beforeResponseEnd((status) => {
@@ -165,26 +173,11 @@ export class EtagStep implements ActionStep {
 
   /** What a 304 / 412 answered before the action carries: what the 200 would have had. */
   private answerHeaders(exchange: ActionExchange, validators: Validators): Record<string, HeaderValue> {
-    const headers: Record<string, HeaderValue> = { ...exchange.getResponseHeaders(), ...actionHeaders(exchange.controller, this.methodName) };
-    for (const provider of this.providers()) Object.assign(headers, provider.notModifiedHeaders());
+    const headers: Record<string, HeaderValue> = { ...exchange.getResponseHeaders(), ...exchange.route.headers };
+    for (const provider of this.#providers) Object.assign(headers, provider.notModifiedHeaders(exchange));
     if (validators.exists && validators.etag !== undefined) headers.etag = validators.etag;
-    if (validators.exists && validators.lastModified !== undefined) headers['last-modified'] = lastModifiedField(validators.lastModified);
+    if (validators.exists && validators.lastModified !== undefined) headers['last-modified'] = lastModifiedField(validators.lastModified, this.clock.now());
     return headers;
-  }
-
-  /** Other steps on the action that know headers of its 200 (read once: steps are set at startup). */
-  private providers(): readonly NotModifiedHeadersProvider[] {
-    this.#providers ??= stepsOf(this.prototype, this.methodName).filter(
-      (step): step is ActionStep & NotModifiedHeadersProvider => typeof (step as Partial<NotModifiedHeadersProvider>).notModifiedHeaders === 'function',
-    );
-    return this.#providers;
-  }
-
-  private etagFunc(): ResolvedEtagFunc {
-    if (this.options.etagFunc) return this.options.etagFunc;
-    const from = getExtensionsSettings().defaultEtagFunc;
-    if (this.#defaultFunc?.from !== from) this.#defaultFunc = { from, func: resolveEtagFunc(from, OWNER, 'etagFunc (settings.defaultEtagFunc)') };
-    return this.#defaultFunc.func;
   }
 }
 
@@ -206,11 +199,6 @@ function conditionalHeaders(exchange: ActionExchange): Readonly<Record<string, s
 }
 
 /** `Last-Modified` never later than now (RFC 9110 §8.8.2.1), at one-second precision. */
-function lastModifiedField(time: number): string {
-  return formatHttpDate(toHttpDatePrecision(Math.min(time, Date.now())));
-}
-
-/** `f(value)`, after `value` settles when it is a promise (and synchronously when it is not). */
-function then<T>(value: T | Promise<T>, f: (settled: T) => unknown): unknown {
-  return isThenable(value) ? (value as Promise<T>).then(f) : f(value as T);
+function lastModifiedField(time: number, now: number): string {
+  return formatHttpDate(toHttpDatePrecision(Math.min(time, now)));
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * One entity tag as defined by RFC 9110 §8.8.3: `entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE`.
  * `value` is the text between the quotes, kept raw (tags are not quoted-strings: a backslash
@@ -147,4 +149,25 @@ function toEntityTag(tag: EntityTag | string): EntityTag | undefined {
 /** Optional whitespace (RFC 9110 §5.6.3): space or horizontal tab. @internal */
 export function isOws(code: number): boolean {
   return code === 0x20 || code === 0x09;
+}
+
+/**
+ * A strong entity tag for exact response bytes (RFC 9110 §8.8.3, §8.8.1): the SHA-256 of the
+ * body, base64url-encoded, in double quotes (45 characters). Hash the bytes actually sent (after
+ * serialization and any content-coding): the tag then changes exactly when they change, so it
+ * is strong and per representation. Strings are hashed as UTF-8; chunks as their concatenation.
+ *
+ * @example
+ * ```ts
+ * computeContentEtag(Buffer.from('hello')); // '"LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ"'
+ * ```
+ */
+export function computeContentEtag(body: string | Uint8Array | readonly (string | Uint8Array)[]): string {
+  const hash = createHash('sha256');
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    hash.update(body);
+  } else {
+    for (const chunk of body) hash.update(chunk);
+  }
+  return `"${hash.digest('base64url')}"`;
 }

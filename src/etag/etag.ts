@@ -1,7 +1,9 @@
-import { registerActionStep } from '../http/actionHook';
+import { declareRouteStep, methodId } from '../http/routingControllers';
 import type { KeyFunc } from '../keys/KeyFunc';
+import { resolveEtagFunc, validateEtagOptions, type EtagOptions } from './EtagOptions';
 import { EtagStep } from './EtagStep';
-import { validateEtagOptions, type EtagOptions } from './EtagOptions';
+
+const OWNER = '@etag';
 
 /**
  * Answers conditional requests on an action (RFC 9110 §13): sends `ETag` (and `Last-Modified`
@@ -24,7 +26,7 @@ import { validateEtagOptions, type EtagOptions } from './EtagOptions';
  *
  * @param etagFuncOrOptions - the `etagFunc`, or all {@link EtagOptions}
  * @param options - further options when the first argument is the `etagFunc`
- * @throws InvalidOptionError (naming `@etag`, the option and the value) for a bad option
+ * @throws InvalidOptionError (naming `@etag`, `Controller.method`, the option and the value) for a bad option
  * @example
  * ```ts
  * @Get('/cities/:id')
@@ -38,8 +40,21 @@ import { validateEtagOptions, type EtagOptions } from './EtagOptions';
  * ```
  */
 export function etag(etagFuncOrOptions?: KeyFunc | EtagOptions['etagFunc'] | EtagOptions, options?: EtagOptions): MethodDecorator {
-  const validated = validateEtagOptions(etagFuncOrOptions, options);
-  return (target, methodName, descriptor) => {
-    registerActionStep(target, String(methodName), descriptor, new EtagStep(validated, target, String(methodName)));
+  return (target, methodName) => {
+    const validated = validateEtagOptions(etagFuncOrOptions, options, `${OWNER} on ${methodId(target, String(methodName))}`);
+    declareRouteStep(target, String(methodName), {
+      kind: 'etag',
+      stage: 'preconditions',
+      name: OWNER,
+      bind(route, settings) {
+        const owner = `${OWNER} on ${route.id}`;
+        const source = validated.etagFunc ?? settings.defaultEtagFunc;
+        const option = validated.etagFunc === undefined ? 'etagFunc (settings.defaultEtagFunc)' : 'etagFunc';
+        const etagFunc = validated.content
+          ? undefined
+          : resolveEtagFunc(source, owner, option, { memoizeForRequest: settings.defaultKeyConstructorMemoizeForRequest });
+        return new EtagStep(validated, etagFunc, settings.clock);
+      },
+    });
   };
 }

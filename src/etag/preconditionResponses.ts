@@ -1,7 +1,5 @@
-import { getMetadataArgsStorage } from 'routing-controllers';
 import { PreconditionFailedError, PreconditionRequiredError, RequestHeaderFieldsTooLargeError } from '../errors';
 import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
-import { pickNotModifiedHeaders } from './notModifiedHeaders';
 import type { PreconditionResult } from './PreconditionResult';
 
 const EMPTY = Buffer.alloc(0);
@@ -62,29 +60,56 @@ export function notModifiedReplacementHeaders(headers: Readonly<Record<string, H
   return kept;
 }
 
-const routeHeaders = new WeakMap<Function, Map<string, Readonly<Record<string, string>>>>();
 
 /**
- * The headers routing-controllers' `@Header` adds to an action's responses, by lower-cased
- * name. A 304 answered before the action runs still owes the client its `Cache-Control`,
- * `Vary`, `Expires` and `Content-Location` (RFC 9110 §15.4.5); the driver only applies
- * `@Header` after the action. Read once per controller class and method.
- * @internal
+ * Header fields a 304 Not Modified MUST carry when the 200 would have had them (RFC 9110
+ * §15.4.5), lower-cased. Other representation metadata should be left out; `Last-Modified` is
+ * the exception `pickNotModifiedHeaders` makes when there is no `ETag`.
+ *
+ * @example
+ * ```ts
+ * NOT_MODIFIED_HEADERS.includes('etag'); // true
+ * ```
  */
-export function actionHeaders(controller: object, methodName: string): Readonly<Record<string, string>> {
-  const type = controller.constructor;
-  let methods = routeHeaders.get(type);
-  if (!methods) routeHeaders.set(type, (methods = new Map()));
-  let headers = methods.get(methodName);
-  if (!headers) {
-    const found: Record<string, string> = {};
-    // Registration order: a base class is declared before its subclasses, whose @Header then wins.
-    const handlers = getMetadataArgsStorage().responseHandlers.filter(
-      (handler) => handler.type === 'header' && handler.method === methodName && (handler.target === type || type.prototype instanceof handler.target),
-    );
-    for (const handler of handlers) found[String(handler.value).toLowerCase()] = String(handler.secondaryValue);
-    headers = Object.freeze(found);
-    methods.set(methodName, headers);
+export const NOT_MODIFIED_HEADERS = Object.freeze([
+  'cache-control',
+  'content-location',
+  'date',
+  'etag',
+  'expires',
+  'vary',
+] as const);
+
+const REQUIRED = new Set<string>(NOT_MODIFIED_HEADERS);
+
+/**
+ * Picks from a 200's headers those a 304 must repeat (RFC 9110 §15.4.5): `Cache-Control`,
+ * `Content-Location`, `Date`, `ETag`, `Expires`, `Vary`, plus `Last-Modified` when there is no
+ * `ETag` (it then guides cache updates). Names are matched case-insensitively and returned
+ * lower-cased; `undefined` values are skipped. Everything else (`Content-Type`,
+ * `Content-Length`, `Set-Cookie`, …) is dropped.
+ *
+ * @example
+ * ```ts
+ * pickNotModifiedHeaders({ ETag: '"v2"', 'Content-Type': 'application/json', Vary: 'Accept' });
+ * // { etag: '"v2"', vary: 'Accept' }
+ * ```
+ */
+export function pickNotModifiedHeaders<V>(headers: Readonly<Record<string, V | undefined>>): Record<string, V> {
+  const picked: Record<string, V> = {};
+  let lastModified: V | undefined;
+  let hasEtag = false;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (REQUIRED.has(lower)) {
+      picked[lower] = value;
+      if (lower === 'etag') hasEtag = true;
+    } else if (lower === 'last-modified') {
+      lastModified = value;
+    }
   }
-  return headers;
+  if (!hasEtag && lastModified !== undefined) picked['last-modified'] = lastModified;
+  return picked;
 }

@@ -2,26 +2,47 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { KeyBitContext } from '../keys/KeyBit';
 import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
-import { beforeResponseEnd, captureResponse, inspectResponseBody, onResponseCaptured, type BeforeEndHook } from './responseInterceptor';
-import { requestViewOf, type RouteInfo } from './createRequestView';
-import type { RequestView } from './RequestView';
+import type { HostAdapter } from './HostAdapter';
 import { isRefreshRequest, sendRefreshRequest } from './refreshRequest';
-import { respond } from './respond';
+import type { RequestView, RouteInfo } from './RequestView';
+import { beforeResponseEnd, captureResponse, inspectResponseBody, onResponseCaptured } from './responseInterceptor';
+
+/**
+ * A typed slot of per-request state on an {@link ActionExchange}, where a step leaves a fact for
+ * a later one (e.g. that a response's Cache-Control is the cache's own).
+ *
+ * @example
+ * ```ts
+ * const OWN_CACHE_CONTROL = new StateKey<boolean>('own-cache-control');
+ * exchange.set(OWN_CACHE_CONTROL, true);
+ * exchange.get(OWN_CACHE_CONTROL); // true
+ * ```
+ */
+export class StateKey<T> {
+  /** @param description - for debugging only */
+  constructor(readonly description: string) {}
+
+  /** Only here so that keys of different `T` are different types. */
+  declare readonly valueType?: T;
+}
 
 /**
  * One invocation of a decorated action as the library's steps see it: the neutral request view,
- * the controller call, and the few response operations the features need (headers, capture,
- * replay). The only object through which feature code reaches the response.
+ * the controller call, typed per-request state, and the few response operations the features
+ * need (headers, capture, replay). The only object through which feature code reaches the
+ * request and the response; what differs between drivers is the {@link HostAdapter}'s.
  */
 export class ActionExchange implements KeyBitContext {
   /** The framework-neutral request. */
   readonly request: RequestView;
-  /** Per-invocation scratch space where steps leave facts for later steps (e.g. validators). */
-  readonly state = new Map<symbol, unknown>();
+  #state: Map<StateKey<unknown>, unknown> | undefined;
+  #keyMemos: Map<object, unknown> | undefined;
 
   constructor(
+    private readonly adapter: HostAdapter,
     private readonly action: Action,
-    routeInfo: RouteInfo,
+    /** What is known about the route (pattern, the app's currentUserChecker, its `@Header`s). */
+    readonly route: RouteInfo,
     /** The controller instance the action runs on. */
     readonly controller: object,
     /** The action's method name. */
@@ -29,12 +50,30 @@ export class ActionExchange implements KeyBitContext {
     /** The action's resolved positional arguments, as routing-controllers passes them. */
     readonly args: readonly unknown[],
   ) {
-    this.request = requestViewOf(action, routeInfo);
+    this.request = adapter.requestView(action, route);
   }
 
-  /** The Node request both drivers read from. */
+  /** The per-request memo table of key constructors (see `KeyBitContext.keyMemos`). */
+  get keyMemos(): Map<object, unknown> {
+    return (this.#keyMemos ??= new Map());
+  }
+
+  /** A fact a step left for this request, if any. */
+  get<T>(key: StateKey<T>): T | undefined {
+    return this.#state?.get(key) as T | undefined;
+  }
+
+  /** Leaves a fact for later steps of this request. */
+  set<T>(key: StateKey<T>, value: T): void {
+    (this.#state ??= new Map()).set(key, value);
+  }
+
   private get nodeRequest(): IncomingMessage {
-    return this.action.context ? this.action.context.req : this.action.request;
+    return this.adapter.nodeRequest(this.action);
+  }
+
+  private get nodeResponse(): ServerResponse {
+    return this.adapter.nodeResponse(this.action);
   }
 
   /** Whether this request is this process's own background refresh (see `refreshInBackground`). */
@@ -48,11 +87,6 @@ export class ActionExchange implements KeyBitContext {
    */
   refreshInBackground(): Promise<void> {
     return sendRefreshRequest(this.nodeRequest, this.request.url);
-  }
-
-  /** The Node response both drivers finally write to. */
-  private get nodeResponse(): ServerResponse {
-    return this.action.context ? this.action.context.res : this.action.response;
   }
 
   /** Sets a response header before the response is written. */
@@ -88,7 +122,7 @@ export class ActionExchange implements KeyBitContext {
    * check in `res.send`), so a feature that evaluates them answers alike on both drivers.
    */
   ignoreFrameworkFreshness(): void {
-    if (!this.action.context) Object.defineProperty(this.action.request, 'fresh', { value: false, configurable: true });
+    this.adapter.ignoreFrameworkFreshness(this.action);
   }
 
   /**
@@ -110,18 +144,15 @@ export class ActionExchange implements KeyBitContext {
 
   /**
    * Makes the driver still write the response after the client has gone away, so that a capture
-   * shows the response the action produced: Express always does, Koa would end it empty once the
-   * socket has closed. Nothing reaches the client either way.
+   * shows the response the action produced. Nothing reaches the client either way.
    */
   respondAfterClose(): void {
-    const response: unknown = this.action.context?.response;
-    if (typeof response !== 'object' || response === null) return;
-    Object.defineProperty(response, 'writable', {
-      configurable: true,
-      get(this: { res: ServerResponse }) {
-        return !this.res.writableEnded;
-      },
-    });
+    this.adapter.respondAfterClose(this.action);
+  }
+
+  /** Hands the action a per-request value: `req[name]` on Express, `ctx.state[name]` on Koa. */
+  exposeToAction(name: string, value: unknown): void {
+    this.adapter.exposeToAction(this.action, name, value);
   }
 
   /**
@@ -141,8 +172,7 @@ export class ActionExchange implements KeyBitContext {
 
   /** Runs `hook` before the response leaves, e.g. to invalidate cached copies after a write. */
   beforeResponseEnd(hook: (status: number) => void | Promise<void>): void {
-    const wrapped: BeforeEndHook = (res) => hook(res.statusCode);
-    beforeResponseEnd(this.nodeResponse, wrapped);
+    beforeResponseEnd(this.nodeResponse, (res) => hook(res.statusCode));
   }
 
   /**
@@ -154,21 +184,11 @@ export class ActionExchange implements KeyBitContext {
     inspectResponseBody(this.nodeResponse, maxBytes, (res, body) => hook(res.statusCode, body));
   }
 
-  /** Resolves when the response has been fully handed to the socket or the connection closed. */
-  whenFinished(): Promise<void> {
-    const res = this.nodeResponse;
-    if (res.writableFinished || res.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      res.once('finish', resolve);
-      res.once('close', resolve);
-    });
-  }
-
   /**
    * Writes a complete response instead of running the action and returns the value the step
    * must return so routing-controllers leaves the response alone.
    */
   respond(response: CapturedResponse): unknown {
-    return respond(this.action, response);
+    return this.adapter.respond(this.action, response);
   }
 }

@@ -21,3 +21,13 @@ export type CaptureFailure = 'aborted' | 'too-large';
 export type CaptureResult =
   | { readonly complete: true; readonly response: CapturedResponse }
   | { readonly complete: false; readonly reason: CaptureFailure; readonly status: number };
+
+/**
+ * A header value as one string: repeated field lines joined with `, ` (RFC 9110 §5.3); `''`
+ * for an absent header.
+ * @internal
+ */
+export function headerText(value: HeaderValue | undefined): string {
+  if (value === undefined) return '';
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}

@@ -1,5 +1,19 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Action } from 'routing-controllers';
+import { negotiateFormat, negotiateLanguage } from './negotiate';
+
 /** Which routing-controllers driver served a request. */
 export type DriverName = 'express' | 'koa';
+
+/** What a request view needs to know about its route (read once per route from routing-controllers). @internal */
+export interface RouteInfo {
+  /** The matched route pattern including the controller prefix, e.g. `/books/:id`. */
+  readonly route: string;
+  /** The app's `currentUserChecker`, if any. */
+  readonly currentUserChecker?: (action: Action) => unknown;
+  /** Headers routing-controllers adds to the route's responses (`@Header`, `@ContentType`, `@Location`), lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 /**
  * A framework-neutral, read-only view of one HTTP request, built once per request from an
@@ -38,7 +52,7 @@ export interface RequestView {
   readonly ip: string;
   /** `http` or `https`. */
   readonly protocol: string;
-  /** Host header value (without the port when the framework strips it). */
+  /** The host the framework resolved (Host, or X-Forwarded-Host where it trusts the proxy). */
   readonly host: string;
   /** Negotiated response format (`json`, `xml`, `html`, `text`, …) from `?format=` or `Accept`. */
   readonly format: string;
@@ -51,4 +65,103 @@ export interface RequestView {
   currentUser(): Promise<unknown>;
   /** The underlying Express `req` or Koa `ctx`; one object per request (memo identity). */
   readonly raw: object;
+}
+
+/**
+ * The lazily computed, per-request view both host adapters extend: each supplies the driver's
+ * own facts (params, body, ip, protocol, host, raw, the user it stores).
+ * @internal
+ */
+export abstract class LazyRequestView implements RequestView {
+  abstract readonly driver: DriverName;
+  readonly method: string;
+  readonly path: string;
+  readonly url: string;
+  readonly route: string;
+  #query?: Record<string, string | string[]>;
+  #headers?: Record<string, string>;
+  #format?: string;
+  #language?: { value: string | undefined };
+  #user?: Promise<unknown>;
+
+  protected constructor(
+    protected readonly message: IncomingMessage,
+    url: string,
+    private readonly action: Action,
+    private readonly routeInfo: RouteInfo,
+  ) {
+    this.method = (message.method ?? 'GET').toUpperCase();
+    this.url = url;
+    const mark = url.indexOf('?');
+    this.path = mark < 0 ? url : url.slice(0, mark);
+    this.route = routeInfo.route;
+  }
+
+  abstract readonly params: Readonly<Record<string, string>>;
+  abstract readonly body: unknown;
+  abstract readonly ip: string;
+  abstract readonly protocol: string;
+  abstract readonly host: string;
+  abstract readonly raw: object;
+  protected abstract userFromRequest(): unknown;
+
+  get query(): Readonly<Record<string, string | string[]>> {
+    return (this.#query ??= parseQuery(this.url));
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return (this.#headers ??= combineHeaders(this.message.headers));
+  }
+
+  headerLines(name: string): readonly string[] {
+    return this.message.headersDistinct[name.toLowerCase()] ?? [];
+  }
+
+  get format(): string {
+    if (this.#format === undefined) {
+      const param = this.query.format;
+      this.#format = negotiateFormat(typeof param === 'string' ? param : param?.[0], this.headers.accept);
+    }
+    return this.#format;
+  }
+
+  get language(): string | undefined {
+    return (this.#language ??= { value: negotiateLanguage(this.headers['accept-language']) }).value;
+  }
+
+  currentUser(): Promise<unknown> {
+    const checker = this.routeInfo.currentUserChecker;
+    return (this.#user ??= checker
+      ? Promise.resolve().then(() => checker(this.action))
+      : Promise.resolve(this.userFromRequest()));
+  }
+}
+
+/**
+ * Parses the query string of a raw request URL: a single value is a string, a repeated name
+ * gives an array in the order received. Both drivers get the same result this way (Express's
+ * `qs` would build nested objects, Koa's `querystring` would not).
+ */
+function parseQuery(url: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = Object.create(null);
+  const mark = url.indexOf('?');
+  if (mark < 0) return query;
+  for (const [name, value] of new URLSearchParams(url.slice(mark + 1))) {
+    const existing = query[name];
+    if (existing === undefined) query[name] = value;
+    else if (typeof existing === 'string') query[name] = [existing, value];
+    else existing.push(value);
+  }
+  return query;
+}
+
+function combineHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  // Node joins repeated request lines itself except Set-Cookie, the one array-valued field.
+  if (headers['set-cookie'] === undefined) return headers as Record<string, string>;
+  const combined: Record<string, string> = Object.create(null);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) combined[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return combined;
 }

@@ -1,19 +1,20 @@
 import { InvalidOptionError } from '../errors';
+import { ActionExchange, StateKey } from '../http/ActionExchange';
 import { KeyBit, type KeyBitContext } from '../keys/KeyBit';
 import { parseIdempotencyKey } from './parseIdempotencyKey';
 
-/**
- * Where the idempotency step leaves the key it has parsed (in `ActionExchange.state`), so the
- * bit does not parse the header again.
- * @internal
- */
-export const PARSED_IDEMPOTENCY_KEY = Symbol('routing-controllers-extensions:parsed-idempotency-key');
-
-/** What the step leaves under {@link PARSED_IDEMPOTENCY_KEY}. @internal */
+/** What the idempotency step leaves under {@link PARSED_IDEMPOTENCY_KEY}. @internal */
 export interface ParsedKeyState {
   readonly header: string;
   readonly key: string;
 }
+
+/**
+ * Where the idempotency step leaves the key it has parsed, so the bit does not parse the header
+ * again.
+ * @internal
+ */
+export const PARSED_IDEMPOTENCY_KEY = new StateKey<ParsedKeyState>('parsed-idempotency-key');
 
 /**
  * The client's idempotency key, unquoted (`"abc"` and `abc` give `'abc'`), from the header named
@@ -35,7 +36,7 @@ export class IdempotencyKeyBit extends KeyBit<string> {
   }
 
   getData(context: KeyBitContext, header: string): string | null {
-    const known = (context as { readonly state?: ReadonlyMap<symbol, unknown> }).state?.get(PARSED_IDEMPOTENCY_KEY) as ParsedKeyState | undefined;
+    const known = context instanceof ActionExchange ? context.get(PARSED_IDEMPOTENCY_KEY) : undefined;
     if (known?.header === header) return known.key;
     const parsed = parseIdempotencyKey(context.request.headerLines(header));
     return parsed.kind === 'key' ? parsed.key : null;

@@ -1,6 +1,11 @@
-import type { Clock } from '../locks/Clock';
-import type { Lock } from '../locks/Lock';
-import type { KeyFunc } from '../keys/KeyFunc';
+import type { Clock } from '../clock';
+import { InvalidOptionError } from '../errors';
+import { checkKeyFunc, resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from '../keys/KeyFunc';
+import { assertStoreLockPairing, isLock, resolveLock, type Lock } from '../locks/Lock';
+import type { ExtensionsSettings } from '../settings';
+import { isStorage, resolveStorage, type Storage } from '../storage/Storage';
+import { IdempotencyFingerprint, IdempotencyScopeKeyConstructor } from './idempotencyKeyConstructors';
+import { IdempotencyRecords } from './IdempotencyRecords';
 
 /**
  * What a duplicate does while the first request with its key is still running:
@@ -51,16 +56,16 @@ export interface IdempotencyKeyOptions {
    */
   storeOnStatuses?: readonly number[];
   /**
-   * Name of the store (`configureExtensions({ caches })`) holding the records. Without it the
-   * records live in the built-in record store: an `IdempotencyMemoryStorage` of this process,
-   * apart from the response cache, which never evicts a record before its TTL and answers a new
-   * key 503 once it holds 64 MiB. Apps running several processes name a shared store (e.g.
-   * `createRedisStorage(url)`) here; the built-in store with a lock reaching other processes
-   * is a startup error. Never name an evicting cache (such as the `default` LRU): a record it
-   * drops lets a duplicate run again.
-   * @default undefined (the built-in record store)
+   * The store holding the records: the name of a configured store (`configureExtensions({
+   * caches })`) or a `Storage`. The default is the built-in record store of the settings: a
+   * `MemoryRecordStorage` of this process, apart from the response cache, which never evicts a
+   * record before its TTL and answers a new key 503 once it holds 64 MiB. Apps running several
+   * processes name a shared store (e.g. `createRedisStorage(url)`) here; an in-memory store with
+   * a lock reaching other processes fails when the app is built. Never name an evicting cache
+   * (such as the `default` LRU): a record it drops lets a duplicate run again.
+   * @default settings.idempotency.cache (a built-in MemoryRecordStorage)
    */
-  cache?: string;
+  cache?: string | Storage;
   /**
    * The lock serialising claims of one key: a configured lock name or a `Lock`. Its reach must
    * match the store's (an in-memory store with a `FileLock` is rejected).
@@ -120,14 +125,8 @@ export interface IdempotencyKeyOptions {
   maxBodyBytes?: number;
 }
 
-/** The `idempotency` section of `configureExtensions`: defaults of every option, plus the clock. */
-export interface IdempotencySettings extends IdempotencyKeyOptions {
-  /**
-   * Time source of leases and expiry (tests inject a fake one). Waiting still uses real time.
-   * @default systemClock
-   */
-  clock?: Clock;
-}
+/** The `idempotency` section of `configureExtensions`: the defaults of every option. */
+export type IdempotencySettings = IdempotencyKeyOptions;
 
 /** Default of every option (`keyFunc` and `fingerprint` defaults are built per header). */
 export const DEFAULT_IDEMPOTENCY_OPTIONS = Object.freeze({
@@ -137,7 +136,6 @@ export const DEFAULT_IDEMPOTENCY_OPTIONS = Object.freeze({
   strict: false,
   conflictStatusCode: null as number | null,
   storeOnStatuses: Object.freeze([200, 201, 202, 203, 204, 205, 206, 207]) as readonly number[],
-  cache: undefined as string | undefined,
   lock: 'default' as string | Lock,
   leaseMs: 60_000,
   lockTimeoutMs: 2_000,
@@ -147,3 +145,166 @@ export const DEFAULT_IDEMPOTENCY_OPTIONS = Object.freeze({
   ttl: 24 * 60 * 60_000,
   maxBodyBytes: 1024 * 1024,
 });
+
+const KNOWN: ReadonlySet<string> = new Set([
+  'header',
+  'optional',
+  'strict',
+  'anonymous',
+  'conflictStatusCode',
+  'storeOnStatuses',
+  'cache',
+  'lock',
+  'leaseMs',
+  'lockTimeoutMs',
+  'inFlight',
+  'maxWaitMs',
+  'retryAfterSeconds',
+  'ttl',
+  'keyFunc',
+  'fingerprint',
+  'maxBodyBytes',
+]);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const POSITIVE_MS = ['leaseMs', 'lockTimeoutMs', 'maxWaitMs', 'ttl', 'maxBodyBytes'] as const;
+
+/**
+ * Checks the options of an idempotency decorator or middleware (or the `idempotency` settings)
+ * when they are given, so a mistake fails at startup with an `InvalidOptionError` naming
+ * `owner`, the option and the value. Returns a frozen copy.
+ * @internal
+ *
+ * @example
+ * ```ts
+ * const options = validateIdempotencyOptions({ ttl: 60_000 }, '@idempotencyKey on OrderController.create');
+ * ```
+ */
+export function validateIdempotencyOptions(value: unknown, owner: string): Readonly<IdempotencyKeyOptions> {
+  if (value === undefined) return Object.freeze({});
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(owner, 'options', 'an object', value);
+  const options = value as IdempotencyKeyOptions;
+  for (const name of Object.keys(options)) {
+    if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
+  }
+  const { header, optional, strict, conflictStatusCode, storeOnStatuses, cache, lock, inFlight, retryAfterSeconds, keyFunc, fingerprint } = options;
+  if (header !== undefined && !(typeof header === 'string' && TOKEN.test(header))) throw new InvalidOptionError(owner, 'header', 'a header field name', header);
+  for (const [name, flag] of [
+    ['optional', optional],
+    ['strict', strict],
+  ] as const) {
+    if (flag !== undefined && typeof flag !== 'boolean') throw new InvalidOptionError(owner, name, 'a boolean', flag);
+  }
+  if (conflictStatusCode !== undefined && conflictStatusCode !== null && !isStatus(conflictStatusCode)) {
+    throw new InvalidOptionError(owner, 'conflictStatusCode', 'null or an HTTP status (100–599)', conflictStatusCode);
+  }
+  if (storeOnStatuses !== undefined && !(Array.isArray(storeOnStatuses) && storeOnStatuses.every(isStatus))) {
+    throw new InvalidOptionError(owner, 'storeOnStatuses', 'an array of HTTP statuses (100–599)', storeOnStatuses);
+  }
+  if (cache !== undefined && !(typeof cache === 'string' ? cache !== '' : isStorage(cache))) {
+    throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage', cache);
+  }
+  if (lock !== undefined && !(isLock(lock) || (typeof lock === 'string' && lock !== ''))) {
+    throw new InvalidOptionError(owner, 'lock', 'a Lock or the name of a configured lock', lock);
+  }
+  if (options.anonymous !== undefined && !['shared', 'reject'].includes(options.anonymous)) {
+    throw new InvalidOptionError(owner, 'anonymous', "'shared' or 'reject'", options.anonymous);
+  }
+  if (inFlight !== undefined && !['wait', 'conflict', 'locked'].includes(inFlight)) {
+    throw new InvalidOptionError(owner, 'inFlight', "'wait', 'conflict' or 'locked'", inFlight);
+  }
+  for (const name of POSITIVE_MS) {
+    const number = options[name];
+    if (number !== undefined && !(typeof number === 'number' && Number.isFinite(number) && number > 0)) {
+      throw new InvalidOptionError(owner, name, name === 'maxBodyBytes' ? 'a positive number of bytes' : 'a positive number of milliseconds', number);
+    }
+  }
+  if (retryAfterSeconds !== undefined && !(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0)) {
+    throw new InvalidOptionError(owner, 'retryAfterSeconds', 'a whole number of seconds', retryAfterSeconds);
+  }
+  if (keyFunc !== undefined) checkKeyFunc(keyFunc, owner, 'keyFunc');
+  if (fingerprint !== undefined && fingerprint !== false) checkKeyFunc(fingerprint, owner, 'fingerprint');
+  const copy: IdempotencyKeyOptions = { ...options };
+  if (storeOnStatuses !== undefined) copy.storeOnStatuses = Object.freeze([...storeOnStatuses]);
+  return Object.freeze(copy);
+}
+
+/**
+ * Checks the `idempotency` section of the settings, and that the store and lock it names are
+ * configured. Whether they can work together is checked for each route that uses them, when its
+ * app is built (an app may configure a cross-process lock for its cache and use no idempotency).
+ * @internal
+ */
+export function validateIdempotencySettings(settings: Readonly<ExtensionsSettings>, owner: string): void {
+  const { cache, lock } = validateIdempotencyOptions(settings.idempotency, owner);
+  if (typeof cache === 'string') resolveStorage(settings.caches, cache, owner);
+  if (lock !== undefined) resolveLock(settings.locks, lock, owner);
+}
+
+/** Options of one step merged with the settings, with the store, lock and key functions resolved. @internal */
+export interface ResolvedIdempotencyOptions {
+  readonly header: string;
+  readonly optional: boolean;
+  readonly strict: boolean;
+  readonly anonymous: 'shared' | 'reject';
+  readonly conflictStatusCode: number | null;
+  readonly storeOnStatuses: ReadonlySet<number>;
+  readonly inFlight: InFlightPolicy;
+  readonly maxWaitMs: number;
+  readonly lockTimeoutMs: number;
+  readonly retryAfterSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly leaseMs: number;
+  readonly clock: Clock;
+  readonly keyFunc: ResolvedKeyFunc;
+  readonly fingerprint: ResolvedKeyFunc | undefined;
+  readonly records: IdempotencyRecords;
+}
+
+/**
+ * Merges a step's options over the `idempotency` settings and the defaults, and resolves the
+ * record store and lock (checking they can work together) and the key functions. An unknown
+ * name or a bad pairing throws `InvalidOptionError` naming `owner`.
+ * @internal
+ */
+export function resolveIdempotencyOptions(options: IdempotencyKeyOptions, settings: Readonly<ExtensionsSettings>, owner: string): ResolvedIdempotencyOptions {
+  const merged = { ...DEFAULT_IDEMPOTENCY_OPTIONS, ...settings.idempotency, ...options };
+  const lock = resolveLock(settings.locks, merged.lock, owner);
+  const cache = merged.cache;
+  if (cache === undefined) throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage (settings.idempotency.cache has none)', cache);
+  const storage = typeof cache === 'string' ? resolveStorage(settings.caches, cache, owner) : cache;
+  if (typeof cache !== 'string' && storage.scope === 'process' && lock.scope !== 'process') {
+    throw new InvalidOptionError(
+      owner,
+      'cache',
+      `the name of a store shared like the lock (${lock.constructor.name}, scope '${lock.scope}'): the record store is in-memory; configure a shared one in caches and name it in idempotency.cache`,
+      cache.constructor.name,
+    );
+  }
+  assertStoreLockPairing(storage, lock, owner);
+  const memoizeForRequest = settings.defaultKeyConstructorMemoizeForRequest;
+  const keyFunc = merged.keyFunc ?? new IdempotencyScopeKeyConstructor({ params: { key: merged.header } });
+  const fingerprint = merged.fingerprint === false ? undefined : (merged.fingerprint ?? new IdempotencyFingerprint());
+  const timings = { leaseMs: merged.leaseMs, lockTimeoutMs: merged.lockTimeoutMs, ttl: merged.ttl };
+  return {
+    header: merged.header,
+    optional: merged.optional,
+    strict: merged.strict,
+    anonymous: merged.anonymous,
+    conflictStatusCode: merged.conflictStatusCode,
+    storeOnStatuses: new Set(merged.storeOnStatuses),
+    inFlight: merged.inFlight,
+    maxWaitMs: merged.maxWaitMs,
+    lockTimeoutMs: merged.lockTimeoutMs,
+    retryAfterSeconds: merged.retryAfterSeconds,
+    maxBodyBytes: merged.maxBodyBytes,
+    leaseMs: merged.leaseMs,
+    clock: settings.clock,
+    keyFunc: resolveKeyFunc(keyFunc, owner, 'keyFunc', { memoizeForRequest }),
+    fingerprint: fingerprint === undefined ? undefined : resolveKeyFunc(fingerprint, owner, 'fingerprint', { memoizeForRequest }),
+    records: new IdempotencyRecords(storage, lock, settings.clock, timings),
+  };
+}
+
+function isStatus(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LockError } from '../errors';
-import type { Clock } from '../locks/Clock';
+import type { Clock } from '../clock';
 import type { Lock, LockHandle } from '../locks/Lock';
 import type { Storage } from '../storage/Storage';
 import { decodeRecord, newRecord, type IdempotencyRecord, type StoredIdempotentResponse } from './IdempotencyRecord';

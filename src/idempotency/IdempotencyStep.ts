@@ -1,28 +1,21 @@
-import type { ActionExchange } from '../http/ActionExchange';
-import type { ActionStep } from '../http/actionHook';
-import { setRequestState } from '../http/setRequestState';
 import { LockTimeoutError } from '../errors';
-import { systemClock } from '../locks/Clock';
-import { publishIdempotencyEvent, type IdempotencyEvent } from './idempotencyEvents';
+import { publishIdempotencyEvent, type IdempotencyEvent } from '../events';
+import type { ActionExchange } from '../http/ActionExchange';
+import type { CapturedResponse } from '../http/CapturedResponse';
+import type { ActionStep } from '../http/steps';
 import { idempotencyProblem, type IdempotencyProblem } from './idempotencyProblems';
-import type { IdempotencyInfo } from './IdempotencyInfo';
+import { PARSED_IDEMPOTENCY_KEY } from './IdempotencyKeyBit';
+import type { ResolvedIdempotencyOptions } from './IdempotencyKeyOptions';
 import { decodeResponse, type IdempotencyRecord, type StoredIdempotentResponse } from './IdempotencyRecord';
-import { PARSED_IDEMPOTENCY_KEY, type ParsedKeyState } from './IdempotencyKeyBit';
 import type { Claim, RecordView } from './IdempotencyRecords';
-import { localFlight } from './localFlights';
-import { isOptOutRequest } from './optOutRequests';
 import { parseIdempotencyKey } from './parseIdempotencyKey';
 import { replayResponse } from './replayResponse';
-import { runClaimedAction } from './runClaimedAction';
-import { resolveIdempotencyOptions, type ResolvedIdempotencyOptions } from './resolveIdempotencyOptions';
-import type { IdempotencyKeyOptions } from './IdempotencyKeyOptions';
-import { getExtensionsSettings } from '../settings';
+import { localFlight, runClaimedAction } from './runClaimedAction';
 
 /** How a step was attached: a decorator, the manual decorator, or the opt-out middleware. */
 export type IdempotencyMode = 'key' | 'manual' | 'opt-out';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
-const OWNERS: Record<IdempotencyMode, string> = { key: '@idempotencyKey', manual: '@idempotencyKeyManual', 'opt-out': 'IdempotencyKeyMiddleware' };
 
 /**
  * The idempotency step of one action (research §3.6): parses the key, fingerprints the request,
@@ -34,22 +27,21 @@ const OWNERS: Record<IdempotencyMode, string> = { key: '@idempotencyKey', manual
  */
 export class IdempotencyStep implements ActionStep {
   readonly stage = 'idempotency';
-  readonly name: string;
-  #resolved?: ResolvedIdempotencyOptions;
-  #resolvedFrom?: object;
 
+  /**
+   * @param name - the decorator or middleware, for diagnostics
+   * @param options - the options merged with the settings the route is bound to
+   */
   constructor(
-    private readonly options: Readonly<IdempotencyKeyOptions>,
+    readonly name: string,
     readonly mode: IdempotencyMode,
-  ) {
-    this.name = OWNERS[mode];
-  }
+    private readonly options: ResolvedIdempotencyOptions,
+  ) {}
 
   async run(exchange: ActionExchange, next: () => unknown): Promise<unknown> {
     const request = exchange.request;
     if (SAFE_METHODS.has(request.method)) return next();
-    if (this.mode === 'opt-out' && !isOptOutRequest(request.raw)) return next();
-    const options = this.resolved();
+    const options = this.options;
     const parsed = parseIdempotencyKey(exchange.requestHeaderLines(options.header), options.strict);
     if (parsed.kind === 'missing') {
       if (options.optional) return next();
@@ -59,7 +51,7 @@ export class IdempotencyStep implements ActionStep {
     if (options.anonymous === 'reject' && isAnonymous(await request.currentUser())) {
       return this.problem(exchange, options, 'scope-required', `${request.method} ${request.route} accepts ${options.header} only from authenticated clients`);
     }
-    exchange.state.set(PARSED_IDEMPOTENCY_KEY, { header: options.header, key: parsed.key } satisfies ParsedKeyState);
+    exchange.set(PARSED_IDEMPOTENCY_KEY, { header: options.header, key: parsed.key });
     const recordKey = await options.keyFunc(exchange);
     const fp = options.fingerprint ? await options.fingerprint(exchange) : null;
     // A replay of an outcome this process has seen needs no store round trip, hence no await.
@@ -118,7 +110,7 @@ export class IdempotencyStep implements ActionStep {
     if (isMismatch(record, fp)) return this.mismatch(exchange, options, recordKey);
     const stored = record.response as StoredIdempotentResponse;
     if (this.mode === 'manual') {
-      setRequestState(exchange.request, 'idempotency', { key, exists: true, response: stored.body === null ? undefined : decodeResponse(stored) } satisfies IdempotencyInfo);
+      exchange.exposeToAction('idempotency', { key, exists: true, response: stored.body === null ? undefined : decodeResponse(stored) } satisfies IdempotencyInfo);
       return next();
     }
     if (stored.body === null) {
@@ -135,7 +127,7 @@ export class IdempotencyStep implements ActionStep {
 
   private execute(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, claim: Claim): unknown {
     this.publish(claim.takeover ? 'takeover' : 'claimed', exchange.request.route, claim.key);
-    if (this.mode === 'manual') setRequestState(exchange.request, 'idempotency', { key, exists: false, response: undefined } satisfies IdempotencyInfo);
+    if (this.mode === 'manual') exchange.exposeToAction('idempotency', { key, exists: false, response: undefined } satisfies IdempotencyInfo);
     return runClaimedAction(exchange, next, options, claim);
   }
 
@@ -150,14 +142,6 @@ export class IdempotencyStep implements ActionStep {
 
   private publish(type: Exclude<IdempotencyEvent['type'], 'store-error'>, route: string, key: string): void {
     publishIdempotencyEvent({ type, route, key });
-  }
-
-  /** Options merged with the settings in force; recomputed only when the settings change. */
-  private resolved(): ResolvedIdempotencyOptions {
-    const settings = getExtensionsSettings();
-    if (this.#resolved && this.#resolvedFrom === settings) return this.#resolved;
-    this.#resolvedFrom = settings;
-    return (this.#resolved = resolveIdempotencyOptions(this.options, settings.idempotency, this.name, systemClock));
   }
 }
 
@@ -177,4 +161,21 @@ function waitFor(done: Promise<void> | undefined, ms: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * What `@idempotencyKeyManual` hands the action, as `req.idempotency` (Express) or
+ * `ctx.state.idempotency` (Koa): the client's key, whether a completed outcome exists for it,
+ * and that outcome (status, replayable headers, body bytes; `undefined` when none was kept).
+ *
+ * @example
+ * ```ts
+ * const { exists, response } = (req as { idempotency: IdempotencyInfo }).idempotency;
+ * if (exists) return JSON.parse(response!.body.toString());
+ * ```
+ */
+export interface IdempotencyInfo {
+  readonly key: string;
+  readonly exists: boolean;
+  readonly response: CapturedResponse | undefined;
 }

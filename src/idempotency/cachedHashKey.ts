@@ -1,4 +1,4 @@
-import { hashKey } from '../keys/hashKey';
+import { hashKey } from '../keys/canonicalJson';
 
 /** Texts remembered at most; the oldest is forgotten first. */
 const MAX_ENTRIES = 4096;

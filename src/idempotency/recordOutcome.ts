@@ -1,10 +1,10 @@
 import type { CaptureResult, CapturedResponse } from '../http/CapturedResponse';
 import { storableHeaders } from '../cache/storagePolicy';
-import { publishIdempotencyEvent } from './idempotencyEvents';
+import { publishIdempotencyEvent } from '../events';
 import { encodeResponse } from './IdempotencyRecord';
 import type { Claim } from './IdempotencyRecords';
-import type { LocalFlight } from './localFlights';
-import type { ResolvedIdempotencyOptions } from './resolveIdempotencyOptions';
+import type { LocalFlight } from './runClaimedAction';
+import type { ResolvedIdempotencyOptions } from './IdempotencyKeyOptions';
 
 /** Request-specific headers never replayed, on top of what the cache never stores (research §3.8). */
 const UNREPLAYED = new Set(['x-request-id', 'request-id', 'x-correlation-id', 'server', 'retry-after', 'idempotent-replayed', 'ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);

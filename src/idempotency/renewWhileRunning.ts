@@ -1,5 +1,5 @@
-import type { Clock } from '../locks/Clock';
-import { publishIdempotencyEvent } from './idempotencyEvents';
+import type { Clock } from '../clock';
+import { publishIdempotencyEvent } from '../events';
 import type { Claim, IdempotencyRecords } from './IdempotencyRecords';
 
 /**

@@ -1,10 +1,9 @@
 import type { ActionExchange } from '../http/ActionExchange';
 import type { CaptureResult } from '../http/CapturedResponse';
 import type { Claim } from './IdempotencyRecords';
-import { startLocalFlight } from './localFlights';
 import { holdAtMost, recordOutcome, statusOf } from './recordOutcome';
 import { renewWhileRunning } from './renewWhileRunning';
-import type { ResolvedIdempotencyOptions } from './resolveIdempotencyOptions';
+import type { ResolvedIdempotencyOptions } from './IdempotencyKeyOptions';
 
 /** Longest time a successful response's body waits for its outcome to be stored. */
 const HOLD_BODY_MAX_MS = 1_000;
@@ -71,4 +70,45 @@ export function runClaimedAction(exchange: ActionExchange, next: () => unknown, 
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** A claim this process is running: waiters in the same process wait on it instead of polling. */
+export interface LocalFlight {
+  /** Resolves once the claim's outcome is stored or released. */
+  readonly done: Promise<void>;
+  /** Set once the response has ended and the outcome is being written. */
+  finishing: boolean;
+  end(): void;
+}
+
+const flights = new WeakMap<object, Map<string, LocalFlight>>();
+
+/**
+ * The flight of `key` in the store `scope`, if this process runs it.
+ * @internal
+ */
+export function localFlight(scope: object, key: string): LocalFlight | undefined {
+  return flights.get(scope)?.get(key);
+}
+
+/**
+ * Registers a flight this process just claimed; `end()` wakes its waiters and forgets it.
+ * @internal
+ */
+export function startLocalFlight(scope: object, key: string): LocalFlight {
+  let byKey = flights.get(scope);
+  if (!byKey) flights.set(scope, (byKey = new Map()));
+  let resolve!: () => void;
+  const done = new Promise<void>((settle) => (resolve = settle));
+  const map = byKey;
+  const flight: LocalFlight = {
+    done,
+    finishing: false,
+    end() {
+      if (map.get(key) === flight) map.delete(key);
+      resolve();
+    },
+  };
+  map.set(key, flight);
+  return flight;
 }

@@ -13,6 +13,11 @@ export interface KeyBitContext {
   readonly methodName: string;
   /** The action's resolved positional arguments. */
   readonly args: readonly unknown[];
+  /**
+   * Per-request memo of key constructors (`memoizeForRequest`), provided by the library's own
+   * contexts; a hand-built context may leave it out (the memo is then kept per `request` object).
+   */
+  readonly keyMemos?: Map<object, unknown>;
 }
 
 /**

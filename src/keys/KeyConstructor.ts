@@ -1,8 +1,7 @@
 import { InvalidOptionError, KeyConstructionError } from '../errors';
-import { isThenable } from '../isThenable';
-import type * as Settings from '../settings';
-import { CanonicalJsonError, canonicalJson } from './canonicalJson';
-import { hashKey } from './hashKey';
+import { isThenable } from '../promises';
+import { CanonicalJsonError, canonicalJson, hashKey } from './canonicalJson';
+
 import { KeyBit, type KeyBitContext } from './KeyBit';
 import { RequestMemo } from './RequestMemo';
 
@@ -10,9 +9,9 @@ import { RequestMemo } from './RequestMemo';
 export interface KeyConstructorOptions {
   /**
    * Compute the key once per request (and per constructor instance), so `@etag` and
-   * `@cacheResponse` sharing this instance pay once. Read from the settings at call time when
-   * not given.
-   * @default getExtensionsSettings().defaultKeyConstructorMemoizeForRequest (false)
+   * `@cacheResponse` sharing this instance pay once. When not given, decorators use the
+   * `defaultKeyConstructorMemoizeForRequest` setting; a direct `getKey` call does not memoize.
+   * @default the setting (in decorators), false (called directly)
    */
   memoizeForRequest?: boolean;
   /**
@@ -31,6 +30,12 @@ export interface GetKeyOptions {
    * @default false
    */
   refresh?: boolean;
+  /**
+   * Whether to memoize when the constructor's own `memoizeForRequest` option is not given
+   * (decorators pass the `defaultKeyConstructorMemoizeForRequest` setting here).
+   * @default false
+   */
+  memoizeByDefault?: boolean;
 }
 
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['bits', 'getKey', 'getData', 'prepareKey', 'validate']);
@@ -103,7 +108,7 @@ export class KeyConstructor {
    * `memoizeForRequest` is on. A failing bit rejects with `KeyConstructionError` naming it.
    */
   getKey(context: KeyBitContext, options?: GetKeyOptions): Promise<string> {
-    if (!(this.#memoize ?? memoizeByDefault())) return this.#computeKey(context);
+    if (!(this.#memoize ?? options?.memoizeByDefault ?? false)) return this.#computeKey(context);
     return (options?.refresh === true ? undefined : this.#memo.get(context)) ?? this.#memo.remember(context, this.#computeKey(context));
   }
 
@@ -197,15 +202,6 @@ export class KeyConstructor {
     }
     return (this.#overrides = overrides);
   }
-}
-
-let settings: typeof Settings | undefined;
-
-// settings.ts imports DefaultKeyConstructor, which extends this class: a top-level import
-// would make loading this file first fail, so the settings module is loaded on first need.
-function memoizeByDefault(): boolean {
-  settings ??= require('../settings') as typeof Settings;
-  return settings.getExtensionsSettings().defaultKeyConstructorMemoizeForRequest;
 }
 
 function ignore(): void {}

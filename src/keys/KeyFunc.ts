@@ -21,9 +21,23 @@ export type ResolvedKeyFunc = (context: KeyBitContext, options?: GetKeyOptions) 
 
 const EXPECTED = 'a KeyConstructor, a function or a controller method name';
 
+/** Settings a key function is resolved with when a route is bound. */
+export interface KeyFuncDefaults {
+  /** `memoizeForRequest` of a `KeyConstructor` that does not set it (the setting of that name). */
+  readonly memoizeForRequest?: boolean;
+}
+
+/**
+ * Checks a `KeyFunc` (a bad one throws `InvalidOptionError` naming the decorator and option),
+ * e.g. when a decorator is applied, without resolving it yet.
+ */
+export function checkKeyFunc(keyFunc: unknown, owner: string, option: string): void {
+  resolveKeyFunc(keyFunc, owner, option);
+}
+
 /**
  * Checks a `KeyFunc` when a decorator is applied (a bad one throws `InvalidOptionError` naming
- * the decorator and option) and returns one callable form. A `KeyConstructor`'s `params` option
+ * the decorator and option) and returns one callable form, with the `defaults` of the settings. A `KeyConstructor`'s `params` option
  * is checked here too; a method name is looked up on `context.controller` at each call.
  * `options.refresh` bypasses a constructor's per-request memo; functions ignore it.
  *
@@ -35,10 +49,11 @@ const EXPECTED = 'a KeyConstructor, a function or a controller method name';
  * const key = await keyOf(context);
  * ```
  */
-export function resolveKeyFunc(keyFunc: unknown, owner: string, option: string): ResolvedKeyFunc {
+export function resolveKeyFunc(keyFunc: unknown, owner: string, option: string, defaults: KeyFuncDefaults = {}): ResolvedKeyFunc {
   if (keyFunc instanceof KeyConstructor) {
     keyFunc.validate();
-    return (context, options) => keyFunc.getKey(context, options);
+    const memoizeByDefault = defaults.memoizeForRequest ?? false;
+    return (context, options) => keyFunc.getKey(context, options === undefined ? { memoizeByDefault } : { memoizeByDefault, ...options });
   }
   if (typeof keyFunc === 'function') {
     if (isClass(keyFunc)) throw new InvalidOptionError(owner, option, `${EXPECTED} (an instance, not the class)`, keyFunc);

@@ -7,18 +7,16 @@ interface MemoEntry {
   readonly key: Promise<string>;
 }
 
-/** Per-request table of every memo's entry, kept on the request's `raw` object. */
-const MEMOS = Symbol('routing-controllers-extensions:key-memos');
-
-type WithMemos = { [MEMOS]?: Map<RequestMemo, MemoEntry> };
+/** Memo tables of contexts that bring none (hand-built ones, e.g. in an app's unit tests). */
+const fallbackTables = new WeakMap<object, Map<object, unknown>>();
 
 /**
- * One key constructor's keys by request, kept in a symbol-keyed table on the request's `raw`
- * object, so an entry lives exactly as long as its request. (Not a WeakMap keyed by requests:
- * one short-lived WeakMap entry per request makes every garbage collection walk ephemerons,
- * which measurably slowed the hit path.) An entry only
- * answers the same controller, method and arguments (compared by identity, never encoded, so
- * any argument works: drf-extensions JSON-encodes them and fails on UUID objects).
+ * One key constructor's keys by request. The table lives on the context the library builds for
+ * a request (`keyMemos`), so an entry lives exactly as long as its request and costs no WeakMap
+ * entry per request (those make every garbage collection walk ephemerons, which measurably
+ * slowed the hit path); a context without one gets a table kept per `request` object. An entry
+ * only answers the same controller, method and arguments (compared by identity, never encoded,
+ * so any argument works: drf-extensions JSON-encodes them and fails on UUID objects).
  *
  * @internal
  * @example
@@ -30,21 +28,28 @@ type WithMemos = { [MEMOS]?: Map<RequestMemo, MemoEntry> };
 export class RequestMemo {
   /** The key remembered for this invocation, if any. */
   get(context: KeyBitContext): Promise<string> | undefined {
-    const entry = (context.request.raw as WithMemos)[MEMOS]?.get(this);
+    const entry = tableOf(context, false)?.get(this) as MemoEntry | undefined;
     return entry !== undefined && isSameInvocation(entry, context) ? entry.key : undefined;
   }
 
   /** Remembers a key for this invocation (replacing any other) and forgets it if it rejects. */
   remember(context: KeyBitContext, key: Promise<string>): Promise<string> {
-    const raw = context.request.raw as WithMemos;
-    const entries = (raw[MEMOS] ??= new Map());
+    const table = tableOf(context, true)!;
     const entry: MemoEntry = { controller: context.controller, methodName: context.methodName, args: context.args, key };
-    entries.set(this, entry);
+    table.set(this, entry);
     key.catch(() => {
-      if (entries.get(this) === entry) entries.delete(this);
+      if (table.get(this) === entry) table.delete(this);
     });
     return key;
   }
+}
+
+function tableOf(context: KeyBitContext, create: boolean): Map<object, unknown> | undefined {
+  if (context.keyMemos !== undefined) return context.keyMemos;
+  const request = context.request as object;
+  let table = fallbackTables.get(request);
+  if (table === undefined && create) fallbackTables.set(request, (table = new Map()));
+  return table;
 }
 
 function isSameInvocation(entry: MemoEntry, context: KeyBitContext): boolean {

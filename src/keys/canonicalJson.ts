@@ -1,3 +1,5 @@
+import { hash } from 'node:crypto';
+
 /**
  * Thrown by `canonicalJson` for a value it cannot encode deterministically (a circular
  * reference). `path` locates it, starting with the top-level key (for a key constructor's data,
@@ -143,4 +145,18 @@ function encodeSorted(items: string[]): string {
 function withKey(error: unknown, key: string | number): unknown {
   if (error instanceof CircularReference) error.path.unshift(key);
   return error;
+}
+
+/**
+ * SHA-256 of a string's UTF-8 bytes as 64 lower-case hex characters: the default last step of
+ * `KeyConstructor.prepareKey` (drf-extensions switched to MD5 for speed; one-shot `crypto.hash`
+ * makes SHA-256 as cheap for inputs this small).
+ *
+ * @example
+ * ```ts
+ * hashKey('{"format":"json"}'); // 64 hex characters
+ * ```
+ */
+export function hashKey(text: string): string {
+  return hash('sha256', text, 'hex');
 }

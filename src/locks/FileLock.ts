@@ -6,10 +6,8 @@ import { lock as lockFile } from 'proper-lockfile';
 import { InvalidOptionError, LockError, LockTimeoutError, messageOf } from '../errors';
 import { InProcessLock } from './InProcessLock';
 import type { Lock, LockAcquireOptions, LockHandle } from './Lock';
-import { assertTtl, resolveAcquireOptions } from './resolveAcquireOptions';
-import { retryUntil } from './retryUntil';
-import { TokenLockHandle } from './TokenLockHandle';
-import { withoutUndefined } from './withoutUndefined';
+import { assertTtl, resolveAcquireOptions, retryUntil, TokenLockHandle } from './lockParts';
+import { withoutUndefined } from '../options';
 
 /** Options of {@link FileLock}. */
 export interface FileLockOptions {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionError, LockError, LockTimeoutError } from '../errors';
-import { systemClock, type Clock } from './Clock';
+import { systemClock, type Clock } from '../clock';
 import type { Lock, LockAcquireOptions, LockHandle } from './Lock';
-import { assertTtl, resolveAcquireOptions } from './resolveAcquireOptions';
-import { TokenLockHandle } from './TokenLockHandle';
+import { assertTtl, resolveAcquireOptions, TokenLockHandle } from './lockParts';
 
 /** Options of {@link InProcessLock}. */
 export interface InProcessLockOptions {

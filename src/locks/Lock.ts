@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../errors';
+
 /**
  * How far a lock reaches: one process (`InProcessLock`), the processes of one host (`FileLock`),
  * or every host sharing a backend (`RedisLock`). Stores carry the same scope, so a pairing that
@@ -72,4 +74,52 @@ export interface Lock {
   renew(key: string, token: string, ttlMs: number): Promise<boolean>;
   /** Releases `key` if `token` holds it; `false` otherwise. */
   release(key: string, token: string): Promise<boolean>;
+}
+
+/** Whether `value` is a {@link Lock} (duck-typed, so third-party locks qualify). */
+export function isLock(value: unknown): value is Lock {
+  const lock = value as Lock | null;
+  return (
+    typeof lock === 'object' &&
+    lock !== null &&
+    typeof lock.acquire === 'function' &&
+    typeof lock.renew === 'function' &&
+    typeof lock.release === 'function' &&
+    ['process', 'host', 'cluster'].includes(lock.scope)
+  );
+}
+
+/**
+ * Resolves a `lock` option against the configured locks: a {@link Lock} instance is returned as
+ * is, a string names an entry of `locks`. Anything else, or an unknown name, throws
+ * `InvalidOptionError` naming `owner`.
+ *
+ * @example
+ * ```ts
+ * const lock = resolveLock(settings.locks, 'default', '@idempotencyKey on OrderController.create');
+ * ```
+ */
+export function resolveLock(locks: Readonly<Record<string, Lock>>, nameOrInstance: unknown, owner: string, option = 'lock'): Lock {
+  if (isLock(nameOrInstance)) return nameOrInstance;
+  if (typeof nameOrInstance !== 'string' || !Object.hasOwn(locks, nameOrInstance)) {
+    const names = Object.keys(locks).map((name) => `"${name}"`).join(', ');
+    throw new InvalidOptionError(owner, option, `a Lock or one of the configured locks (${names})`, nameOrInstance);
+  }
+  return locks[nameOrInstance];
+}
+
+/**
+ * Rejects a store and lock that cannot work together: a lock reaching further than the store
+ * (an in-memory store guarded by a `FileLock` or `RedisLock`) means other processes hold the
+ * lock over data they cannot see, so each process would run the guarded work on its own copy.
+ */
+export function assertStoreLockPairing(storage: { readonly scope: LockScope }, lock: Lock, owner: string): void {
+  if (storage.scope === 'process' && lock.scope !== 'process') {
+    throw new InvalidOptionError(
+      owner,
+      'lock',
+      `a lock of the same reach as its store: the store is in-memory (one process) but the lock is ${lock.constructor.name} (scope '${lock.scope}'); use a shared store such as createRedisStorage(url), or an InProcessLock`,
+      lock.scope,
+    );
+  }
 }

@@ -1,12 +1,10 @@
 import { createClient } from '@keyv/redis';
 import { InvalidOptionError, LockError, LockTimeoutError } from '../errors';
-import { withTimeout } from '../storage/withTimeout';
+import { withTimeout } from '../promises';
 import { InProcessLock } from './InProcessLock';
 import type { Lock, LockAcquireOptions, LockHandle } from './Lock';
-import { assertTtl, resolveAcquireOptions } from './resolveAcquireOptions';
-import { retryUntil } from './retryUntil';
-import { TokenLockHandle } from './TokenLockHandle';
-import { withoutUndefined } from './withoutUndefined';
+import { assertTtl, resolveAcquireOptions, retryUntil, TokenLockHandle } from './lockParts';
+import { withoutUndefined } from '../options';
 
 /**
  * The part of a node-redis v5 client `RedisLock` uses: the client `@keyv/redis` creates and

@@ -2,7 +2,7 @@ import Keyv from 'keyv';
 import { InvalidOptionError, messageOf, StorageError } from '../errors';
 import type { LockScope } from '../locks/Lock';
 import type { Storage, StorageCallOptions } from './Storage';
-import { withTimeout } from './withTimeout';
+import { withTimeout } from '../promises';
 
 /** Options of {@link KeyvStorage}. */
 export interface KeyvStorageOptions {
@@ -14,7 +14,7 @@ export interface KeyvStorageOptions {
   timeoutMs?: number;
   /**
    * Which processes see this store's data. Detected as `'process'` for a `Map` or a
-   * `MemoryStore`, else assumed `'cluster'`; set it for other process-local adapters so the
+   * `LruStore`, else assumed `'cluster'`; set it for other process-local adapters so the
    * store/lock pairing check can see them.
    * @default detected
    */

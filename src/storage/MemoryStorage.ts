@@ -1,6 +1,6 @@
 import { defaultDeserialize, defaultSerialize } from '@keyv/serialize';
 import { StorageError } from '../errors';
-import { MemoryStore, type MemoryStoreOptions } from './MemoryStore';
+import { LruStore, type LruStoreOptions } from './LruStore';
 import type { Storage } from './Storage';
 
 /** Prefixes telling a stored string from a serialized value. */
@@ -8,7 +8,7 @@ const TEXT = 's';
 const SERIALIZED = 'j';
 
 /**
- * The default {@link Storage}: a bounded {@link MemoryStore} used directly, without keyv in
+ * The default {@link Storage}: a bounded {@link LruStore} used directly, without keyv in
  * between. Memory calls cannot hang or fail over a network, so there are no timers on the hit
  * path; strings are kept as they are (immutable, so sharing is safe) and every other value is
  * serialized as keyv would (Buffers survive), so a read never hands out a shared mutable object.
@@ -22,10 +22,10 @@ const SERIALIZED = 'j';
 export class MemoryStorage implements Storage {
   readonly scope = 'process' as const;
   /** The LRU holding the entries (its `size` and `bytes` show what is used). */
-  readonly store: MemoryStore;
+  readonly store: LruStore;
 
-  constructor(options: MemoryStoreOptions = {}) {
-    this.store = new MemoryStore(options);
+  constructor(options: LruStoreOptions = {}) {
+    this.store = new LruStore(options);
   }
 
   get<T = unknown>(key: string): Promise<T | undefined> {

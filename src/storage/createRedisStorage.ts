@@ -1,7 +1,7 @@
 import KeyvRedis, { createClient, type RedisClientConnectionType, type RedisClientType } from '@keyv/redis';
 import Keyv from 'keyv';
 import { InvalidOptionError } from '../errors';
-import { withoutUndefined } from '../locks/withoutUndefined';
+import { withoutUndefined } from '../options';
 import { KeyvStorage } from './KeyvStorage';
 
 /** Options of {@link createRedisStorage}. */

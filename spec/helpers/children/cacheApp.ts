@@ -16,7 +16,7 @@ import { createExpressServer, createKoaServer, Get, JsonController, Param, Patch
 import { cacheResponse } from '../../../src/cache/cacheResponse';
 import { invalidates } from '../../../src/cache/invalidates';
 import { RedisLock } from '../../../src/locks/RedisLock';
-import { configureExtensions } from '../../../src/settings';
+import { configureExtensions } from '../../../src/configure';
 import { createRedisStorage } from '../../../src/storage/createRedisStorage';
 
 /** Store and lock timeouts of the child: short, yet long enough for a loaded machine (a timed-out lock or lookup runs the action uncoordinated). */

@@ -9,10 +9,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from '@keyv/redis';
 import { Body, createExpressServer, createKoaServer, HttpCode, JsonController, Middleware, Post } from 'routing-controllers';
-import { idempotencyKey } from '../../../src/idempotency/idempotencyKey';
+import { idempotencyKey } from '../../../src/idempotency/idempotencyDecorators';
 import { FileLock } from '../../../src/locks/FileLock';
 import { RedisLock } from '../../../src/locks/RedisLock';
-import { configureExtensions } from '../../../src/settings';
+import { configureExtensions } from '../../../src/configure';
 import { createRedisStorage } from '../../../src/storage/createRedisStorage';
 
 const [driver, redisUrl, lockKind, lockDirectory, namespace, leaseText] = process.argv.slice(2);

@@ -1,5 +1,5 @@
 import { KeyBit, type KeyBitContext } from '../KeyBit';
-import { validateNames, type NamesParam } from '../validateNames';
+import { validateNames, type NamesParam } from '../RecordKeyBit';
 
 /**
  * The parsed request body, canonicalised with the rest of the key (object keys sorted, so

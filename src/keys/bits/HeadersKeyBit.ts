@@ -1,6 +1,6 @@
 import type { KeyBitContext } from '../KeyBit';
 import { RecordKeyBit } from '../RecordKeyBit';
-import type { NamesParam } from '../validateNames';
+import type { NamesParam } from '../RecordKeyBit';
 
 /**
  * Request header values by name, case-insensitive; data keys are the lower-cased names and

@@ -1,4 +1,4 @@
-import type { NamesParam } from '../validateNames';
+import type { NamesParam } from '../RecordKeyBit';
 import { QueryParamsKeyBit } from './QueryParamsKeyBit';
 
 /** The query parameters `PaginationKeyBit` reads unless told otherwise. */

@@ -1,6 +1,6 @@
 import type { KeyBitContext } from '../KeyBit';
 import { RecordKeyBit } from '../RecordKeyBit';
-import type { NamesParam } from '../validateNames';
+import type { NamesParam } from '../RecordKeyBit';
 
 /**
  * Query string values by name: a single value as a string, a repeated one as an array in the

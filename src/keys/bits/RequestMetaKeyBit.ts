@@ -1,6 +1,6 @@
 import type { RequestView } from '../../http/RequestView';
 import { KeyBit, type KeyBitContext } from '../KeyBit';
-import { validateNames } from '../validateNames';
+import { validateNames } from '../RecordKeyBit';
 
 /** The request facts `RequestMetaKeyBit` can read. */
 export const REQUEST_META_NAMES = Object.freeze(['ip', 'method', 'path', 'url', 'route', 'host', 'protocol'] as const);

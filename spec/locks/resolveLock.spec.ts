@@ -3,27 +3,26 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import Keyv from 'keyv';
 import { InvalidOptionError } from '../../src/errors';
-import { assertStoreLockPairing } from '../../src/locks/assertStoreLockPairing';
 import { FileLock } from '../../src/locks/FileLock';
-import { getLock } from '../../src/locks/getLock';
+import { assertStoreLockPairing, resolveLock } from '../../src/locks/Lock';
 import { InProcessLock } from '../../src/locks/InProcessLock';
 import { RedisLock } from '../../src/locks/RedisLock';
-import { configureExtensions, getExtensionsSettings, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
+import { configureExtensions, getExtensionsSettings, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { KeyvStorage } from '../../src/storage/KeyvStorage';
 import { FaultyStore } from '../storage/FaultyStore';
 
-describe('getLock', () => {
+describe('resolveLock', () => {
   afterEach(() => resetExtensions());
 
   it('resolves the default InProcessLock when nothing is configured', () => {
-    expect(getLock('default', '@idempotencyKey')).to.be.instanceOf(InProcessLock);
+    expect(resolveLock(getExtensionsSettings().locks, 'default', '@idempotencyKey')).to.be.instanceOf(InProcessLock);
   });
 
   it('returns a Lock instance as it is', () => {
     const lock = new InProcessLock();
 
-    expect(getLock(lock, '@idempotencyKey')).to.equal(lock);
+    expect(resolveLock(getExtensionsSettings().locks, lock, '@idempotencyKey')).to.equal(lock);
   });
 
   it('merges configured locks by name, keeping the default', () => {
@@ -32,11 +31,11 @@ describe('getLock', () => {
     configureExtensions({ locks: { files } });
 
     expect(Object.keys(getExtensionsSettings().locks)).to.deep.equal(['default', 'files']);
-    expect(getLock('files', '@idempotencyKey')).to.equal(files);
+    expect(resolveLock(getExtensionsSettings().locks, 'files', '@idempotencyKey')).to.equal(files);
   });
 
   it('throws InvalidOptionError naming the owner and the configured locks for an unknown name', () => {
-    expect(() => getLock('missing', '@idempotencyKey')).to.throw(InvalidOptionError, /@idempotencyKey: option lock must be a Lock or one of the configured locks \("default"\), got "missing"/);
+    expect(() => resolveLock(getExtensionsSettings().locks, 'missing', '@idempotencyKey')).to.throw(InvalidOptionError, /@idempotencyKey: option lock must be a Lock or one of the configured locks \("default"\), got "missing"/);
   });
 
   it('rejects a configured lock that is no Lock', () => {
@@ -51,12 +50,12 @@ describe('assertStoreLockPairing', () => {
     const fileLock = new FileLock({ directory: tmpdir() });
     const redisLock = new RedisLock({ eval: async () => 0, connect: async () => undefined, isOpen: false, on: () => undefined, listenerCount: () => 1, destroy: () => undefined });
 
-    expect(() => assertStoreLockPairing(createMemoryStorage(), fileLock, '@idempotencyKey')).to.throw(InvalidOptionError, /@idempotencyKey: .*in-memory.*FileLock/);
+    expect(() => assertStoreLockPairing(new MemoryStorage(), fileLock, '@idempotencyKey')).to.throw(InvalidOptionError, /@idempotencyKey: .*in-memory.*FileLock/);
     expect(() => assertStoreLockPairing(new KeyvStorage(new Keyv()), redisLock, '@idempotencyKey')).to.throw(InvalidOptionError, /RedisLock/);
   });
 
   it('accepts an in-memory store with an InProcessLock, and a shared store with any lock', () => {
-    expect(() => assertStoreLockPairing(createMemoryStorage(), new InProcessLock(), 'x')).not.to.throw();
+    expect(() => assertStoreLockPairing(new MemoryStorage(), new InProcessLock(), 'x')).not.to.throw();
     expect(() => assertStoreLockPairing(shared(), new FileLock({ directory: tmpdir() }), 'x')).not.to.throw();
     expect(() => assertStoreLockPairing(shared(), new InProcessLock(), 'x')).not.to.throw();
   });

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { InvalidOptionError } from '../errors';
-import { withoutUndefined } from '../locks/withoutUndefined';
+import { withoutUndefined } from '../options';
 
-/** Options of {@link MemoryStore}. */
-export interface MemoryStoreOptions {
+/** Options of {@link LruStore}. */
+export interface LruStoreOptions {
   /**
    * Most entries kept; the least recently used go first.
    * @default 10000
@@ -22,7 +22,7 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
-const DEFAULT_MEMORY_STORE_OPTIONS = Object.freeze({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024, now: () => Date.now() });
+const DEFAULT_LRU_STORE_OPTIONS = Object.freeze({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024, now: () => Date.now() });
 
 /** Bookkeeping bytes counted per entry on top of its key and value, so tiny entries still count. */
 const ENTRY_OVERHEAD_BYTES = 64;
@@ -35,17 +35,17 @@ interface Entry {
 
 /**
  * A bounded in-memory LRU: capped by entry count and by bytes, honouring TTLs on the injected
- * clock. It is a keyv store adapter (`new Keyv({ store: new MemoryStore() })`) and the LRU
+ * clock. It is a keyv store adapter (`new Keyv({ store: new LruStore() })`) and the LRU
  * behind the default `MemoryStorage`, which calls its synchronous `read`/`write`/`erase`.
  * A `get` refreshes recency; expired entries are dropped when read or when they reach the
  * least-recently-used end. Only this process sees it (`scope: 'process'`).
  *
  * @example
  * ```ts
- * const keyv = new Keyv({ store: new MemoryStore({ maxEntries: 1000, maxBytes: 8 * 1024 * 1024 }) });
+ * const keyv = new Keyv({ store: new LruStore({ maxEntries: 1000, maxBytes: 8 * 1024 * 1024 }) });
  * ```
  */
-export class MemoryStore extends EventEmitter {
+export class LruStore extends EventEmitter {
   readonly scope = 'process' as const;
   readonly opts: { dialect: 'memory'; url: string };
   namespace: string | undefined;
@@ -55,13 +55,13 @@ export class MemoryStore extends EventEmitter {
   private readonly entries = new Map<string, Entry>();
   private totalBytes = 0;
 
-  constructor(options: MemoryStoreOptions = {}) {
+  constructor(options: LruStoreOptions = {}) {
     super();
-    const resolved = { ...DEFAULT_MEMORY_STORE_OPTIONS, ...withoutUndefined(options) };
+    const resolved = { ...DEFAULT_LRU_STORE_OPTIONS, ...withoutUndefined(options) };
     for (const name of ['maxEntries', 'maxBytes'] as const) {
-      if (!(Number.isInteger(resolved[name]) && resolved[name] > 0)) throw new InvalidOptionError('MemoryStore', name, 'a positive integer', resolved[name]);
+      if (!(Number.isInteger(resolved[name]) && resolved[name] > 0)) throw new InvalidOptionError('LruStore', name, 'a positive integer', resolved[name]);
     }
-    if (typeof resolved.now !== 'function') throw new InvalidOptionError('MemoryStore', 'now', 'a function returning epoch milliseconds', resolved.now);
+    if (typeof resolved.now !== 'function') throw new InvalidOptionError('LruStore', 'now', 'a function returning epoch milliseconds', resolved.now);
     this.maxEntries = resolved.maxEntries;
     this.maxBytes = resolved.maxBytes;
     this.now = resolved.now;

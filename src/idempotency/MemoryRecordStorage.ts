@@ -1,9 +1,10 @@
 import { defaultDeserialize, defaultSerialize } from '@keyv/serialize';
 import { InvalidOptionError, StorageError } from '../errors';
+import { withoutUndefined } from '../options';
 import type { Storage } from '../storage/Storage';
 
-/** Options of {@link IdempotencyMemoryStorage}. */
-export interface IdempotencyMemoryStorageOptions {
+/** Options of {@link MemoryRecordStorage}. */
+export interface MemoryRecordStorageOptions {
   /**
    * Most bytes held (UTF-8 size of keys and serialized records, plus a fixed overhead per
    * record). Once reached, writing a new key fails, so a new claim gets 503; records already
@@ -18,7 +19,7 @@ export interface IdempotencyMemoryStorageOptions {
   now?: () => number;
 }
 
-const DEFAULT_IDEMPOTENCY_MEMORY_STORAGE_OPTIONS = Object.freeze({ maxBytes: 64 * 1024 * 1024, now: () => Date.now() });
+const DEFAULT_MEMORY_RECORD_STORAGE_OPTIONS = Object.freeze({ maxBytes: 64 * 1024 * 1024, now: () => Date.now() });
 
 /** Bookkeeping bytes counted per record on top of its key and value. */
 const ENTRY_OVERHEAD_BYTES = 64;
@@ -40,22 +41,22 @@ interface Entry {
  * @example
  * ```ts
  * configureExtensions({
- *   caches: { records: new IdempotencyMemoryStorage({ maxBytes: 256 * 1024 * 1024 }) },
+ *   caches: { records: new MemoryRecordStorage({ maxBytes: 256 * 1024 * 1024 }) },
  *   idempotency: { cache: 'records' },
  * });
  * ```
  */
-export class IdempotencyMemoryStorage implements Storage {
+export class MemoryRecordStorage implements Storage {
   readonly scope = 'process' as const;
   readonly maxBytes: number;
   private readonly now: () => number;
   private readonly entries = new Map<string, Entry>();
   private totalBytes = 0;
 
-  constructor(options: IdempotencyMemoryStorageOptions = {}) {
-    const { maxBytes, now } = { ...DEFAULT_IDEMPOTENCY_MEMORY_STORAGE_OPTIONS, ...withoutUndefinedFields(options) };
-    if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new InvalidOptionError('IdempotencyMemoryStorage', 'maxBytes', 'a positive integer', maxBytes);
-    if (typeof now !== 'function') throw new InvalidOptionError('IdempotencyMemoryStorage', 'now', 'a function returning epoch milliseconds', now);
+  constructor(options: MemoryRecordStorageOptions = {}) {
+    const { maxBytes, now } = { ...DEFAULT_MEMORY_RECORD_STORAGE_OPTIONS, ...withoutUndefined(options) };
+    if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new InvalidOptionError('MemoryRecordStorage', 'maxBytes', 'a positive integer', maxBytes);
+    if (typeof now !== 'function') throw new InvalidOptionError('MemoryRecordStorage', 'now', 'a function returning epoch milliseconds', now);
     this.maxBytes = maxBytes;
     this.now = now;
   }
@@ -131,8 +132,4 @@ export class IdempotencyMemoryStorage implements Storage {
   private isExpired(entry: Entry): boolean {
     return entry.expiresAt !== undefined && entry.expiresAt <= this.now();
   }
-}
-
-function withoutUndefinedFields(options: IdempotencyMemoryStorageOptions): IdempotencyMemoryStorageOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }

@@ -1,16 +1,16 @@
 import { expect } from 'chai';
 import Keyv from 'keyv';
 import { InvalidOptionError } from '../../src/errors';
-import { configureExtensions, getExtensionsSettings, resetExtensions } from '../../src/settings';
-import { createMemoryStorage } from '../../src/storage/createMemoryStorage';
-import { getStorage, toStorage } from '../../src/storage/getStorage';
+import { configureExtensions, getExtensionsSettings, resetExtensions } from '../../src/configure';
+import { MemoryStorage } from '../../src/storage/MemoryStorage';
+import { resolveStorage, toStorage } from '../../src/storage/Storage';
 import { KeyvStorage } from '../../src/storage/KeyvStorage';
 
-describe('getStorage', () => {
+describe('resolveStorage', () => {
   afterEach(() => resetExtensions());
 
   it('resolves the default bounded in-memory store when nothing is configured', async () => {
-    const storage = getStorage('default', '@cacheResponse');
+    const storage = resolveStorage(getExtensionsSettings().caches, 'default', '@cacheResponse');
 
     await storage.set('k', 'v');
 
@@ -24,26 +24,26 @@ describe('getStorage', () => {
     configureExtensions({ caches: { special } });
 
     expect(Object.keys(getExtensionsSettings().caches)).to.deep.equal(['default', 'special']);
-    expect((getStorage('special', '@cacheResponse') as KeyvStorage).keyv).to.equal(special);
+    expect((resolveStorage(getExtensionsSettings().caches, 'special', '@cacheResponse') as KeyvStorage).keyv).to.equal(special);
   });
 
   it('wraps one Keyv once, so every lookup gets the same Storage', () => {
     const keyv = new Keyv();
     configureExtensions({ caches: { special: keyv } });
 
-    expect(getStorage('special', 'x')).to.equal(getStorage('special', 'y'));
-    expect(toStorage(keyv, 'z')).to.equal(getStorage('special', 'x'));
+    expect(resolveStorage(getExtensionsSettings().caches, 'special', 'x')).to.equal(resolveStorage(getExtensionsSettings().caches, 'special', 'y'));
+    expect(toStorage(keyv, 'z')).to.equal(resolveStorage(getExtensionsSettings().caches, 'special', 'x'));
   });
 
   it('returns a configured Storage as it is', () => {
-    const storage = createMemoryStorage();
+    const storage = new MemoryStorage();
     configureExtensions({ caches: { default: storage } });
 
-    expect(getStorage('default', '@cacheResponse')).to.equal(storage);
+    expect(resolveStorage(getExtensionsSettings().caches, 'default', '@cacheResponse')).to.equal(storage);
   });
 
   it('throws InvalidOptionError naming the owner and the configured caches for an unknown name', () => {
-    expect(() => getStorage('missing', '@cacheResponse')).to.throw(InvalidOptionError, /@cacheResponse: option cache must be one of the configured caches \("default"\), got "missing"/);
+    expect(() => resolveStorage(getExtensionsSettings().caches, 'missing', '@cacheResponse')).to.throw(InvalidOptionError, /@cacheResponse: option cache must be one of the configured caches \("default"\), got "missing"/);
   });
 
   it('rejects a cache that is neither a Keyv nor a Storage, and a caches value that is no plain object', () => {

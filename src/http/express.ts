@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Action } from 'routing-controllers';
+import type { CapturedResponse } from './CapturedResponse';
+import { BODILESS_STATUSES, REQUEST_VIEW, type HostAdapter, type WithRequestView } from './HostAdapter';
+import { LazyRequestView, type RouteInfo } from './RequestView';
+
+/** The Express request fields the adapter reads (structural, so `express` stays a dev dependency). */
+interface ExpressRequest extends IncomingMessage {
+  originalUrl?: string;
+  params?: Record<string, string>;
+  body?: unknown;
+  ip?: string;
+  protocol?: string;
+  user?: unknown;
+}
+
+class ExpressRequestView extends LazyRequestView {
+  readonly driver = 'express';
+
+  constructor(
+    private readonly req: ExpressRequest,
+    action: Action,
+    route: RouteInfo,
+  ) {
+    super(req, req.originalUrl ?? req.url ?? '/', action, route);
+  }
+
+  get params(): Readonly<Record<string, string>> {
+    return this.req.params ?? {};
+  }
+  get body(): unknown {
+    return this.req.body;
+  }
+  get ip(): string {
+    return this.req.ip ?? this.req.socket?.remoteAddress ?? '';
+  }
+  get protocol(): string {
+    return this.req.protocol ?? 'http';
+  }
+  get host(): string {
+    return this.headers.host ?? '';
+  }
+  get raw(): object {
+    return this.req;
+  }
+  protected userFromRequest(): unknown {
+    return this.req.user;
+  }
+}
+
+/**
+ * routing-controllers' Express driver (Express 4 and 5): the action carries `request` and
+ * `response`; the response is written inside `handleSuccess`, and `res.send` answers conditional
+ * requests by itself unless told otherwise.
+ * @internal
+ */
+export const expressAdapter: HostAdapter = {
+  driver: 'express',
+
+  nodeRequest: (action: Action): IncomingMessage => action.request,
+
+  nodeResponse: (action: Action): ServerResponse => action.response,
+
+  requestView(action, route) {
+    const req = action.request as ExpressRequest & WithRequestView;
+    return (req[REQUEST_VIEW] ??= new ExpressRequestView(req, action, route));
+  },
+
+  respond(action, { status, headers, body }: CapturedResponse): unknown {
+    const res = action.response as ServerResponse;
+    res.statusCode = status;
+    for (const name in headers) res.setHeader(name, headers[name]);
+    if (BODILESS_STATUSES.has(status)) {
+      res.removeHeader('content-length');
+      res.end();
+    } else {
+      // Node drops the body itself for HEAD requests but keeps this length, as RFC 9110 §9.3.2 wants.
+      res.setHeader('content-length', body.length);
+      res.end(body);
+    }
+    return res;
+  },
+
+  ignoreFrameworkFreshness(action) {
+    Object.defineProperty(action.request, 'fresh', { value: false, configurable: true });
+  },
+
+  // Express writes the response whether or not the client is still there.
+  respondAfterClose() {},
+
+  exposeToAction(action, name, value) {
+    (action.request as Record<string, unknown>)[name] = value;
+  },
+};
