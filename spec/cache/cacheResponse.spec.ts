@@ -30,6 +30,7 @@ import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import type { Storage } from '../../src/storage/Storage';
 import { StorageError } from '../../src/errors';
 import { Latch, until } from '../helpers/latch';
+import { FakeClock } from '../locks/FakeClock';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
 
 class UserScopedKey extends KeyConstructor {
@@ -474,10 +475,12 @@ for (const driver of DRIVERS) {
   });
 }
 
+const NEWS_TTL_MS = 10_000;
+
 @JsonController('/swr')
 class StaleController {
   @Get('/news')
-  @cacheResponse({ ttl: 1, staleWhileRevalidate: 60_000 })
+  @cacheResponse({ ttl: NEWS_TTL_MS, staleWhileRevalidate: 60_000 })
   news() {
     count('news');
     return { run: runs.news };
@@ -507,9 +510,12 @@ for (const driver of DRIVERS) {
       unsubscribe(CACHE_CHANNEL_NAME, listener);
       await server.close();
     });
+    let clock: FakeClock;
+
     beforeEach(() => {
       resetExtensions();
-      configureExtensions({ caches: { default: new MemoryStorage() } });
+      clock = new FakeClock();
+      configureExtensions({ caches: { default: new MemoryStorage({ now: () => clock.now() }) }, clock });
       for (const name of Object.keys(runs)) delete runs[name];
       events.length = 0;
     });
@@ -517,8 +523,7 @@ for (const driver of DRIVERS) {
     it('serves a stale entry at once and refreshes it once in the background', async () => {
       const first = await server.send('/swr/news');
       await until(() => events.some((event) => event.type === 'stored'), 'the first response was stored');
-      const storedAt = Date.now();
-      await until(() => Date.now() > storedAt + 2, 'the entry went stale');
+      clock.advance(NEWS_TTL_MS + 1);
       events.length = 0;
       const stale = await server.send('/swr/news');
       await until(() => events.some((event) => event.type === 'stored'), 'the background refresh stored its response');

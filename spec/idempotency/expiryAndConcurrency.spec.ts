@@ -113,7 +113,7 @@ for (const driver of DRIVERS) {
       log.stop();
     });
 
-    it('E1: replays one millisecond before the ttl runs out', async () => {
+    it('replays one millisecond before the ttl runs out', async () => {
       await server.send('/x/default-ttl', keyed('k1'));
       clock.advance(TTL - 1);
       const second = await server.send('/x/default-ttl', keyed('k1'));
@@ -122,7 +122,7 @@ for (const driver of DRIVERS) {
       expect(runs.defaultTtl).to.equal(1);
     });
 
-    it('E2: executes again one millisecond after the ttl ran out', async () => {
+    it('executes again one millisecond after the ttl ran out', async () => {
       await server.send('/x/default-ttl', keyed('k1'));
       clock.advance(TTL + 1);
       const second = await server.send('/x/default-ttl', keyed('k1'));
@@ -131,7 +131,7 @@ for (const driver of DRIVERS) {
       expect(second.json()).to.deep.equal({ run: 2 });
     });
 
-    it('E3: does not extend the ttl on replays', async () => {
+    it('does not extend the ttl on replays', async () => {
       await server.send('/x/default-ttl', keyed('k1'));
       clock.advance(TTL / 2);
       const replay = await server.send('/x/default-ttl', keyed('k1'));
@@ -142,7 +142,7 @@ for (const driver of DRIVERS) {
       expect(after.json()).to.deep.equal({ run: 2 });
     });
 
-    it('E4: honours a per-route ttl independently of the settings', async () => {
+    it('honours a per-route ttl independently of the settings', async () => {
       await server.send('/x/short-ttl', keyed('k1'));
       await server.send('/x/default-ttl', keyed('k2'));
       clock.advance(1_001);
@@ -153,7 +153,7 @@ for (const driver of DRIVERS) {
       expect(long.headers['idempotent-replayed']).to.equal('true');
     });
 
-    it('E5: renews the lease of an action running 3× its lease; duplicates get 409 throughout, no takeover', async () => {
+    it('renews the lease of an action running 3× its lease; duplicates get 409 throughout, no takeover', async () => {
       const owner = server.send('/x/long-running', keyed('k1'));
       await until(() => runs.longRunning === 1, 'the action runs');
       const statuses: number[] = [];
@@ -247,7 +247,7 @@ for (const driver of DRIVERS) {
       expect(runs.flight).to.equal(1);
     });
 
-    it('C8: answers 409 + Retry-After to a waiter once maxWaitMs passed, the owner unaffected', async () => {
+    it('answers 409 + Retry-After to a waiter once maxWaitMs passed, the owner unaffected', async () => {
       const owner = server.send('/x/short-wait', keyed('k1'));
       await until(() => runs.shortWait === 1, 'the owner runs');
       const waiter = await server.send('/x/short-wait', keyed('k1'));
@@ -261,7 +261,7 @@ for (const driver of DRIVERS) {
       expect(runs.shortWait).to.equal(1);
     });
 
-    it('C7: lets exactly one waiter run again after the owner failed with 500; the others replay its outcome', async () => {
+    it('lets exactly one waiter run again after the owner failed with 500; the others replay its outcome', async () => {
       const responses = Array.from({ length: 10 }, () => server.send('/x/flaky', keyed('k1')));
       await until(() => runs.flaky === 1 && log.count('waited') >= 9, 'the owner runs and 9 duplicates wait');
       latch.open();

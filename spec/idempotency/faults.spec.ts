@@ -42,7 +42,7 @@ describeRedis('@idempotencyKey with its store down', (redis) => {
         resetRuns();
       });
 
-      it('F1: answers 503 + Retry-After and runs nothing while Redis is stopped', async function () {
+      it('answers 503 + Retry-After and runs nothing while Redis is stopped', async function () {
         this.timeout(20_000);
         configureExtensions({ caches: { default: createRedisStorage(redis().url, { namespace: `f1-${driver}`, timeoutMs: 500 }) }, idempotency: { cache: 'default' } });
         const before = await server.send('/f/orders', keyed('k0'));
@@ -61,7 +61,7 @@ describeRedis('@idempotencyKey with its store down', (redis) => {
         expect(runs.create).to.equal(1);
       });
 
-      it('F2: still answers 503 when the app attached an error listener to its Keyv', async function () {
+      it('still answers 503 when the app attached an error listener to its Keyv', async function () {
         this.timeout(20_000);
         const store = new KeyvRedis(redis().url);
         const keyv = new Keyv({ store, namespace: `f2-${driver}` });
@@ -85,7 +85,7 @@ describeRedis('@idempotencyKey with its store down', (redis) => {
         expect(runs.create).to.equal(1);
       });
 
-      it('F5: answers 503 to an undecodable record instead of running the action again', async () => {
+      it('answers 503 to an undecodable record instead of running the action again', async () => {
         configureExtensions({ caches: { default: garbageStorage() }, idempotency: { cache: 'default' } });
         const response = await server.send('/f/orders', keyed('k1'));
 

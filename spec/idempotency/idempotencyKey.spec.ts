@@ -202,7 +202,7 @@ for (const driver of DRIVERS) {
       resetRuns();
     });
 
-    it('B1: executes a new key once and answers without Idempotent-Replayed', async () => {
+    it('executes a new key once and answers without Idempotent-Replayed', async () => {
       const first = await post(server, '/i/orders', 'k1');
 
       expect(first.status).to.equal(201);
@@ -211,7 +211,7 @@ for (const driver of DRIVERS) {
       expect(runs.create).to.equal(1);
     });
 
-    it('B2: replays status, exact bytes, Content-Type and Location to the same key and body', async () => {
+    it('replays status, exact bytes, Content-Type and Location to the same key and body', async () => {
       const first = await post(server, '/i/orders', 'k1');
       const second = await post(server, '/i/orders', 'k1');
 
@@ -223,7 +223,7 @@ for (const driver of DRIVERS) {
       expect(second.headers['idempotent-replayed']).to.equal('true');
     });
 
-    it('B3: answers 422 to the same key with another body, and still replays the original body', async () => {
+    it('answers 422 to the same key with another body, and still replays the original body', async () => {
       await post(server, '/i/orders', 'k1', { amount: 1 });
       const other = await post(server, '/i/orders', 'k1', { amount: 2 });
       const again = await post(server, '/i/orders', 'k1', { amount: 1 });
@@ -234,7 +234,7 @@ for (const driver of DRIVERS) {
       expect(runs.create).to.equal(1);
     });
 
-    it('B4: answers 422 to the same key on another path or method', async () => {
+    it('answers 422 to the same key on another path or method', async () => {
       await post(server, '/i/orders', 'k1');
       const otherPath = await post(server, '/i/other', 'k1');
       const otherMethod = await server.send('/i/orders', { method: 'PUT', body: { amount: 1 }, headers: { [KEY]: 'k1' } });
@@ -245,7 +245,7 @@ for (const driver of DRIVERS) {
       expect(runs.replace).to.equal(undefined);
     });
 
-    it('B5: replays a body with reordered keys and other whitespace', async () => {
+    it('replays a body with reordered keys and other whitespace', async () => {
       await post(server, '/i/orders', 'k1', '{"a":1,"b":[1,2]}', { 'content-type': 'application/json' });
       const second = await post(server, '/i/orders', 'k1', '{ "b" : [1, 2],\n "a": 1 }', { 'content-type': 'application/json' });
 
@@ -253,7 +253,7 @@ for (const driver of DRIVERS) {
       expect(runs.create).to.equal(1);
     });
 
-    it('B6: replays a query in another order', async () => {
+    it('replays a query in another order', async () => {
       await post(server, '/i/orders?a=1&b=2', 'k1');
       const second = await post(server, '/i/orders?b=2&a=1', 'k1');
 
@@ -261,7 +261,7 @@ for (const driver of DRIVERS) {
       expect(runs.create).to.equal(1);
     });
 
-    it('B7: answers 400 missing-key without the header, runs nothing and stores nothing', async () => {
+    it('answers 400 missing-key without the header, runs nothing and stores nothing', async () => {
       const response = await post(server, '/i/orders', undefined);
 
       expectProblem(response, 400, 'missing-key');
@@ -269,7 +269,7 @@ for (const driver of DRIVERS) {
       expect(written).to.have.length(0);
     });
 
-    it('B8: runs an optional route without a key every time and stores nothing', async () => {
+    it('runs an optional route without a key every time and stores nothing', async () => {
       await post(server, '/i/optional', undefined);
       const second = await post(server, '/i/optional', undefined);
 
@@ -284,7 +284,7 @@ for (const driver of DRIVERS) {
       ['an unterminated quote', '"abc'],
       ['a bare key with a comma', 'a,b'],
     ] as const) {
-      it(`B9: answers 400 invalid-key to ${label}`, async () => {
+      it(`answers 400 invalid-key to ${label}`, async () => {
         const response = await post(server, '/i/orders', value);
 
         expectProblem(response, 400, 'invalid-key');
@@ -292,13 +292,13 @@ for (const driver of DRIVERS) {
       });
     }
 
-    it('B9: accepts a key of exactly 255 characters', async () => {
+    it('accepts a key of exactly 255 characters', async () => {
       const response = await post(server, '/i/orders', 'k'.repeat(255));
 
       expect(response.status).to.equal(201);
     });
 
-    it('B10: treats "abc" and abc as the same key', async () => {
+    it('treats "abc" and abc as the same key', async () => {
       await post(server, '/i/orders', '"abc"');
       const second = await post(server, '/i/orders', 'abc');
 
@@ -306,7 +306,7 @@ for (const driver of DRIVERS) {
       expect(runs.create).to.equal(1);
     });
 
-    it('B11: answers 400 to a bare key in strict mode and accepts the quoted form', async () => {
+    it('answers 400 to a bare key in strict mode and accepts the quoted form', async () => {
       const bare = await post(server, '/i/strict', 'abc');
       const quoted = await post(server, '/i/strict', '"abc"');
 
@@ -314,21 +314,21 @@ for (const driver of DRIVERS) {
       expect(quoted.status).to.equal(200);
     });
 
-    it('B12: answers 400 to two Idempotency-Key field lines', async () => {
+    it('answers 400 to two Idempotency-Key field lines', async () => {
       const response = await post(server, '/i/orders', ['a', 'b']);
 
       expectProblem(response, 400, 'invalid-key');
       expect(runs.create).to.equal(undefined);
     });
 
-    it('B13: ignores sf-string parameters', async () => {
+    it('ignores sf-string parameters', async () => {
       await post(server, '/i/orders', '"abc";foo=1');
       const second = await post(server, '/i/orders', 'abc');
 
       expect(second.headers['idempotent-replayed']).to.equal('true');
     });
 
-    it('B14: ignores the key on a GET and runs it every time', async () => {
+    it('ignores the key on a GET and runs it every time', async () => {
       await server.send('/i/orders', { headers: { [KEY]: 'k1' } });
       const second = await server.send('/i/orders', { headers: { [KEY]: 'k1' } });
 
@@ -336,7 +336,7 @@ for (const driver of DRIVERS) {
       expect(second.headers['idempotent-replayed']).to.equal(undefined);
     });
 
-    it('B18: runs a manual action on a duplicate and hands it the stored response', async () => {
+    it('runs a manual action on a duplicate and hands it the stored response', async () => {
       const first = await post(server, '/i/manual', 'k1');
       const second = await post(server, '/i/manual', 'k1');
 
@@ -345,7 +345,7 @@ for (const driver of DRIVERS) {
       expect(second.headers['idempotent-replayed']).to.equal(undefined);
     });
 
-    it('B19: replays with conflictStatusCode and the original body', async () => {
+    it('replays with conflictStatusCode and the original body', async () => {
       const first = await post(server, '/i/conflict-status', 'k1');
       const second = await post(server, '/i/conflict-status', 'k1');
 
@@ -354,7 +354,7 @@ for (const driver of DRIVERS) {
       expect(second.body.equals(first.body)).to.equal(true);
     });
 
-    it('B20: replays @OnUndefined(204) as 204 with an empty body', async () => {
+    it('replays @OnUndefined(204) as 204 with an empty body', async () => {
       await post(server, '/i/empty', 'k1');
       const second = await post(server, '/i/empty', 'k1');
 
@@ -363,7 +363,7 @@ for (const driver of DRIVERS) {
       expect(runs.empty).to.equal(1);
     });
 
-    it('B21: replays a binary body byte for byte', async () => {
+    it('replays a binary body byte for byte', async () => {
       const first = await post(server, '/i/bytes', 'k1');
       const second = await post(server, '/i/bytes', 'k1');
 
@@ -372,7 +372,7 @@ for (const driver of DRIVERS) {
       expect(second.headers['content-type']).to.equal(first.headers['content-type']);
     });
 
-    it('S1: keeps users apart: the same key and body runs once per user', async () => {
+    it('keeps users apart: the same key and body runs once per user', async () => {
       const alice = await post(server, '/i/orders', 'k1', { amount: 1 }, { authorization: 'Bearer alice-t1' });
       const bob = await post(server, '/i/orders', 'k1', { amount: 1 }, { authorization: 'Bearer bob-t1' });
 
@@ -381,7 +381,7 @@ for (const driver of DRIVERS) {
       expect(bob.headers['idempotent-replayed']).to.equal(undefined);
     });
 
-    it('S2: replays to the same user after a token refresh', async () => {
+    it('replays to the same user after a token refresh', async () => {
       await post(server, '/i/orders', 'k1', { amount: 1 }, { authorization: 'Bearer alice-t1' });
       const refreshed = await post(server, '/i/orders', 'k1', { amount: 1 }, { authorization: 'Bearer alice-t2' });
 
@@ -389,7 +389,7 @@ for (const driver of DRIVERS) {
       expect(runs.create).to.equal(1);
     });
 
-    it('S3: answers 400 scope-required to an anonymous request with anonymous: reject', async () => {
+    it('answers 400 scope-required to an anonymous request with anonymous: reject', async () => {
       const anonymous = await post(server, '/i/authenticated-only', 'k1');
       const alice = await post(server, '/i/authenticated-only', 'k1', { amount: 1 }, { authorization: 'Bearer alice-t1' });
 
@@ -397,7 +397,7 @@ for (const driver of DRIVERS) {
       expect(alice.status).to.equal(200);
     });
 
-    it('S4: keeps keys apart whose parts only differ in where a colon sits', async () => {
+    it('keeps keys apart whose parts only differ in where a colon sits', async () => {
       await post(server, '/i/orders', 'a:b', { amount: 1 }, { authorization: 'Bearer c-t' });
       const shifted = await post(server, '/i/orders', 'a', { amount: 1 }, { authorization: 'Bearer b:c-t' });
 
@@ -405,17 +405,22 @@ for (const driver of DRIVERS) {
       expect(runs.create).to.equal(2);
     });
 
-    it('S5: stores no raw key, credential or request body', async () => {
+    it('stores no raw key or credential, and the request body only where the response itself echoes it', async () => {
+      const secrets = ['client-key-123', 'token789', 'cookie000', 'body-secret-456'];
       await post(server, '/i/orders', 'client-key-123', { secret: 'body-secret-456' }, { authorization: 'Bearer alice-token789', cookie: 'sid=cookie000' });
-      const stored = JSON.stringify(written);
+      const records = written as Array<{ fp: string; state: string; response?: { body: string } }>;
+      const claim = records.find((record) => record.state === 'in_flight');
+      const completed = records.find((record) => record.state === 'completed');
+      const { response, ...bookkeeping } = completed!;
 
-      expect(written.length).to.be.greaterThan(0);
-      for (const raw of ['client-key-123', 'token789', 'cookie000']) expect(stored).not.to.include(raw);
-      const records = written as Array<{ fp: string; state: string }>;
-      expect(records[0].fp).to.match(/^[0-9a-f]{64}$/);
+      for (const secret of secrets) expect(JSON.stringify(claim)).not.to.include(secret);
+      for (const secret of secrets) expect(JSON.stringify(bookkeeping)).not.to.include(secret);
+      // The action answers with the body it received: that answer is what a retry must get.
+      expect(Buffer.from(response!.body, 'base64').toString()).to.include('body-secret-456');
+      expect(claim!.fp).to.match(/^[0-9a-f]{64}$/);
     });
 
-    it('S7: never echoes the raw key in problem details', async () => {
+    it('never echoes the raw key in problem details', async () => {
       const key = 'client-key-abc123';
       const bigKey = `${key}-big`;
       bigBody = 'y'.repeat(200);
@@ -435,7 +440,7 @@ for (const driver of DRIVERS) {
       }
     });
 
-    it('S6: replays ETag and Location but never Set-Cookie or X-Request-Id', async () => {
+    it('replays ETag and Location but never Set-Cookie or X-Request-Id', async () => {
       const first = await post(server, '/i/headers', 'k1');
       const second = await post(server, '/i/headers', 'k1');
 
@@ -446,7 +451,7 @@ for (const driver of DRIVERS) {
       expect(runs.headers).to.equal(1);
     });
 
-    it('P1: releases the key after an unexpected error: the retry runs again and 500 is never replayed', async () => {
+    it('releases the key after an unexpected error: the retry runs again and 500 is never replayed', async () => {
       const first = await post(server, '/i/boom', 'k1');
       const second = await post(server, '/i/boom', 'k1');
 
@@ -455,7 +460,7 @@ for (const driver of DRIVERS) {
       expect(runs.boom).to.equal(2);
     });
 
-    it('P2: replays a 500 when storeOnStatuses includes it', async () => {
+    it('replays a 500 when storeOnStatuses includes it', async () => {
       const first = await post(server, '/i/boom-stored', 'k1');
       const second = await post(server, '/i/boom-stored', 'k1');
 
@@ -465,7 +470,7 @@ for (const driver of DRIVERS) {
       expect(runs.boomStored).to.equal(1);
     });
 
-    it('P3: releases a 402 by default and replays it when storeOnStatuses includes it', async () => {
+    it('releases a 402 by default and replays it when storeOnStatuses includes it', async () => {
       await post(server, '/i/payment-required', 'k1');
       const released = await post(server, '/i/payment-required', 'k1');
       await post(server, '/i/payment-required-stored', 'k2');
@@ -478,7 +483,7 @@ for (const driver of DRIVERS) {
       expect(runs.paymentRequiredStored).to.equal(1);
     });
 
-    it('P4: stores nothing for a request the authorizationChecker rejects; the same key runs once allowed', async () => {
+    it('stores nothing for a request the authorizationChecker rejects; the same key runs once allowed', async () => {
       const rejected = await post(server, '/i/authorized', 'k1');
       const allowed = await post(server, '/i/authorized', 'k1', { amount: 1 }, { 'x-allow': 'yes' });
 
@@ -488,7 +493,7 @@ for (const driver of DRIVERS) {
       expect(runs.authorized).to.equal(1);
     });
 
-    it('P5: stores nothing for a request failing parameter validation; the corrected body runs with the same key', async () => {
+    it('stores nothing for a request failing parameter validation; the corrected body runs with the same key', async () => {
       const invalid = await post(server, '/i/validated', 'k1', { other: 1 });
       const corrected = await post(server, '/i/validated', 'k1', { amount: 5 });
 
@@ -497,7 +502,7 @@ for (const driver of DRIVERS) {
       expect(corrected.json()).to.deep.equal({ run: 1, amount: 5 });
     });
 
-    it('P6: releases a 429 so the retry runs again', async () => {
+    it('releases a 429 so the retry runs again', async () => {
       await post(server, '/i/too-many', 'k1');
       const second = await post(server, '/i/too-many', 'k1');
 
@@ -505,7 +510,7 @@ for (const driver of DRIVERS) {
       expect(runs.tooMany).to.equal(2);
     });
 
-    it('P8: delivers a response over maxBodyBytes, then answers 409 replay-unavailable without running again', async () => {
+    it('delivers a response over maxBodyBytes, then answers 409 replay-unavailable without running again', async () => {
       bigBody = 'y'.repeat(200);
       const first = await post(server, '/i/big', 'k1');
       const second = await post(server, '/i/big', 'k1');
@@ -516,7 +521,7 @@ for (const driver of DRIVERS) {
       expect(runs.big).to.equal(1);
     });
 
-    it('H1: sends the same problem bytes on every driver', async () => {
+    it('sends the same problem bytes on every driver', async () => {
       const response = await post(server, '/i/orders', undefined);
 
       expect(response.text).to.equal(
@@ -527,7 +532,7 @@ for (const driver of DRIVERS) {
 }
 
 describe('idempotency decorators', () => {
-  it('B17: fails at startup when an action is both exempt and keyed, in either order', () => {
+  it('fails at startup when an action is both exempt and keyed, in either order', () => {
     const exemptThenKeyed = () => {
       class Both {
         @idempotencyKey()

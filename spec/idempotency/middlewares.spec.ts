@@ -89,7 +89,7 @@ for (const driver of DRIVERS) {
       expect(response.status).to.equal(200);
     });
 
-    it('B15: never checks an exempt action under the opt-out middleware', async () => {
+    it('never checks an exempt action under the opt-out middleware', async () => {
       const first = await optOut.send('/mw/exempt', { method: 'POST' });
       const second = await optOut.send('/mw/exempt', { method: 'POST', headers: { 'idempotency-key': 'k1' } });
       const third = await optOut.send('/mw/exempt', { method: 'POST', headers: { 'idempotency-key': 'k1' } });
@@ -113,7 +113,7 @@ for (const driver of DRIVERS) {
       expect(second.headers['idempotent-replayed']).to.equal('true');
     });
 
-    it('B16: never checks an undecorated action under the opt-in middleware', async () => {
+    it('never checks an undecorated action under the opt-in middleware', async () => {
       const response = await optIn.send('/mw/create', { method: 'POST' });
       const again = await optIn.send('/mw/create', { method: 'POST', headers: { 'idempotency-key': 'k1' } });
       const third = await optIn.send('/mw/create', { method: 'POST', headers: { 'idempotency-key': 'k1' } });

@@ -87,7 +87,7 @@ describeRedis('@idempotencyKey across processes', (redis) => {
     });
   }
 
-  it('F9: answers 409 after the owner was SIGKILLed mid-action until its lease ran out, then runs once more', async function () {
+  it('answers 409 after the owner was SIGKILLed mid-action until its lease ran out, then runs once more', async function () {
     this.timeout(60_000);
     const [owner, other] = await startApps(2, 'redis', 2_000);
     const lost = send(owner.url, '/hang', keyed('k1')).catch(() => undefined);
@@ -107,7 +107,7 @@ describeRedis('@idempotencyKey across processes', (redis) => {
     expect(await counter('executions')).to.equal(2);
   });
 
-  it('F12: a paused owner whose lease was taken over cannot overwrite the new owner’s record', async function () {
+  it('a paused owner whose lease was taken over cannot overwrite the new owner’s record', async function () {
     this.timeout(60_000);
     const [paused, other] = await startApps(2, 'redis', 1_500);
     const pausedReply = send(paused.url, '/pausable', keyed('k1'));

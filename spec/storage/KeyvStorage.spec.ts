@@ -118,7 +118,7 @@ describe('KeyvStorage', () => {
   });
 });
 
-describe('createMemoryStorage', () => {
+describe('MemoryStorage', () => {
   it('round-trips Buffers and expires entries after their ttl', async () => {
     let now = 0;
     const storage = new MemoryStorage({ now: () => now });
