@@ -75,6 +75,14 @@ class ContentController {
     return { id };
   }
 
+  @Get('/varied/:id')
+  @etag(() => 'v1')
+  @cacheResponse({ vary: ['accept-language'] })
+  varied(@Param('id') id: string) {
+    count('varied');
+    return { id };
+  }
+
   @Get('/content-cached/:id')
   @cacheResponse()
   @etag({ content: true })
@@ -194,6 +202,15 @@ for (const driver of DRIVERS) {
       expect(put.status).to.equal(200);
       expect(put.headers.etag).to.not.equal(before.headers.etag);
       expect(put.headers.etag).to.equal(after.headers.etag);
+    });
+
+    it('repeats the Vary of @cacheResponse on a 304 answered before the action (RFC 9110 §15.4.5)', async () => {
+      const full = await server.send('/ec/varied/1');
+      const notModified = await server.send('/ec/varied/1', { headers: { 'if-none-match': '"v1"' } });
+
+      expect(full.headers.vary).to.equal('accept-language');
+      expect(notModified.status).to.equal(304);
+      expect(notModified.headers.vary).to.equal('accept-language');
     });
   });
 }

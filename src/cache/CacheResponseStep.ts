@@ -172,6 +172,12 @@ export class CacheResponseStep implements ActionStep {
     return exchange.respond({ status, headers: { ...storableHeaders(headers), 'cache-status': cacheStatus }, body });
   }
 
+  /** What a 304 answered before this step (by `@etag`) owes the client of this route: its `Vary`. */
+  notModifiedHeaders(exchange: ActionExchange): Readonly<Record<string, string>> {
+    const { vary } = this.options;
+    return vary.length === 0 ? {} : { vary: mergeVary(exchange.getResponseHeader('vary'), vary) };
+  }
+
   private prepareMiss(exchange: ActionExchange): void {
     const { cacheControl, vary } = this.options;
     exchange.setResponseHeader('cache-status', `${this.resolved.cacheName}; fwd=uri-miss`);
