@@ -24,6 +24,7 @@ let version = 0;
 
 const OWNER = 'configureExtensions';
 const KNOWN: ReadonlySet<string> = new Set(Object.keys(createDefaultSettings()));
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 
 /**
  * Sets library-wide defaults, merged over the current ones (`caches` and `locks` by name,
@@ -60,6 +61,7 @@ export function configureExtensions(configuration: ExtensionsConfiguration): Rea
     caches: Object.freeze({ ...current.caches, ...withoutUndefined(configuration.caches ?? {}) }),
     locks: Object.freeze({ ...current.locks, ...withoutUndefined(configuration.locks ?? {}) }),
     idempotency: Object.freeze({ ...current.idempotency, ...withoutUndefined(configuration.idempotency ?? {}) }),
+    credentialHeaders: lowerCased(configuration.credentialHeaders ?? current.credentialHeaders),
   } as ExtensionsSettings);
   validateSettings(next);
   commit(next, false);
@@ -97,6 +99,11 @@ export function settingsVersion(): number {
   return version;
 }
 
+/** Header names as the request view keys them; anything else is left for validation to name. */
+function lowerCased(names: unknown): unknown {
+  return Array.isArray(names) ? Object.freeze(names.map((name: unknown) => (typeof name === 'string' ? name.toLowerCase() : name))) : names;
+}
+
 function commit(next: Readonly<ExtensionsSettings>, reset: boolean): void {
   for (const listener of listeners) listener(next, { reset });
   Container.set(EXTENSIONS_SETTINGS, next);
@@ -120,6 +127,10 @@ function validateSettings(settings: ExtensionsSettings): void {
   }
   if (typeof settings.defaultUseCache !== 'string' || !Object.hasOwn(settings.caches, settings.defaultUseCache)) {
     throw new InvalidOptionError(OWNER, 'defaultUseCache', `one of the configured caches (${Object.keys(settings.caches).join(', ')})`, settings.defaultUseCache);
+  }
+  const credentials: unknown = settings.credentialHeaders;
+  if (!Array.isArray(credentials) || !credentials.every((name) => typeof name === 'string' && HEADER_NAME.test(name))) {
+    throw new InvalidOptionError(OWNER, 'credentialHeaders', 'an array of header names', credentials);
   }
   checkKeyFunc(settings.defaultKeyFunc, OWNER, 'defaultKeyFunc');
   checkKeyFunc(settings.defaultEtagFunc, OWNER, 'defaultEtagFunc');

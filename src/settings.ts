@@ -63,6 +63,13 @@ export interface ExtensionsSettings {
    */
   readonly idempotency: Readonly<IdempotencySettings>;
   /**
+   * Request headers that carry credentials (lower-case names). A request with any of them is
+   * served from or stored in the response cache only when its key names the user (`UserKeyBit`)
+   * or the route is `public`, so one client's response never reaches another.
+   * @default ['authorization', 'cookie']
+   */
+  readonly credentialHeaders: readonly string[];
+  /**
    * Time source of cache ages and freshness, idempotency leases and expiry (tests inject a
    * fake one). Waiting (timeouts, polling) still uses real time.
    * @default systemClock

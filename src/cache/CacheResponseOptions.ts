@@ -170,6 +170,8 @@ export interface ResolvedCacheOptions {
   readonly statuses: ReadonlySet<number>;
   readonly lock?: Lock;
   readonly clock: Clock;
+  /** Request headers that carry credentials (the setting). */
+  readonly credentialHeaders: readonly string[];
 }
 
 /**
@@ -193,5 +195,6 @@ export function resolveCacheOptions(options: ValidatedCacheResponseOptions, sett
     statuses: new Set(cacheErrors ? [...statuses, ...ERROR_STATUSES] : statuses),
     lock: options.lock === undefined ? undefined : resolveLock(settings.locks, options.lock, owner),
     clock: settings.clock,
+    credentialHeaders: settings.credentialHeaders,
   };
 }

@@ -51,7 +51,7 @@ export class CacheResponseStep implements ActionStep {
   async run(exchange: ActionExchange, next: () => unknown): Promise<unknown> {
     const options = this.resolved;
     const request = exchange.request;
-    const bypass = requestBypassReason(request, options.userScoped);
+    const bypass = requestBypassReason(request, options.userScoped, options.credentialHeaders);
     if (bypass) {
       if (bypass !== 'method') publishCacheEvent({ type: 'bypass', route: request.route, reason: bypass });
       return next();

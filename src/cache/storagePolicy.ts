@@ -46,11 +46,9 @@ const UNSTORED_HEADERS = new Set([
  * receive (or plant) another user's response: they are cached only when the key names the user
  * or the route is declared public (RFC 9111 §3.5).
  */
-export function requestBypassReason(request: RequestView, userScoped: boolean): NotStoredReason | undefined {
+export function requestBypassReason(request: RequestView, userScoped: boolean, credentialHeaders: readonly string[]): NotStoredReason | undefined {
   if (request.method !== 'GET' && request.method !== 'HEAD') return 'method';
-  if (!userScoped && (request.headers.authorization !== undefined || request.headers.cookie !== undefined)) {
-    return 'credentialed-request';
-  }
+  if (!userScoped && credentialHeaders.some((name) => request.headers[name] !== undefined)) return 'credentialed-request';
   return undefined;
 }
 
