@@ -183,16 +183,31 @@ async function main(): Promise<void> {
   process.exit(failed === 0 ? 0 : 1);
 }
 
-function send(baseUrl: string, method: string, path: string, options: { headers?: OutgoingHttpHeaders; body?: unknown } = {}): Promise<Reply> {
+function send(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { headers?: OutgoingHttpHeaders; body?: unknown } = {},
+): Promise<Reply> {
   const url = new URL(path, baseUrl);
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-  const headers: OutgoingHttpHeaders = { ...options.headers, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) };
+  const headers: OutgoingHttpHeaders = {
+    ...options.headers,
+    ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+  };
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ms: performance.now() - started,
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -112,21 +112,37 @@ function commit(next: Readonly<ExtensionsSettings>, reset: boolean): void {
 
 function validateSettings(settings: ExtensionsSettings): void {
   if (!(Number.isFinite(settings.defaultCacheResponseTimeout) && settings.defaultCacheResponseTimeout > 0)) {
-    throw new InvalidOptionError(OWNER, 'defaultCacheResponseTimeout', 'a positive number of milliseconds', settings.defaultCacheResponseTimeout);
+    throw new InvalidOptionError(
+      OWNER,
+      'defaultCacheResponseTimeout',
+      'a positive number of milliseconds',
+      settings.defaultCacheResponseTimeout,
+    );
   }
   for (const flag of ['defaultCacheErrors', 'defaultKeyConstructorMemoizeForRequest'] as const) {
     if (typeof settings[flag] !== 'boolean') throw new InvalidOptionError(OWNER, flag, 'a boolean', settings[flag]);
   }
   for (const [name, cache] of Object.entries(settings.caches)) {
-    if (!isStorage(cache) && !isKeyvLike(cache)) throw new InvalidOptionError(OWNER, `caches.${name}`, 'a Keyv instance or a Storage', cache);
+    if (!isStorage(cache) && !isKeyvLike(cache))
+      throw new InvalidOptionError(OWNER, `caches.${name}`, 'a Keyv instance or a Storage', cache);
   }
   for (const [name, lock] of Object.entries(settings.locks)) {
     if (!isLock(lock)) {
-      throw new InvalidOptionError(OWNER, `locks.${name}`, 'a Lock (InProcessLock, FileLock, RedisLock or one with acquire/renew/release/scope)', lock);
+      throw new InvalidOptionError(
+        OWNER,
+        `locks.${name}`,
+        'a Lock (InProcessLock, FileLock, RedisLock or one with acquire/renew/release/scope)',
+        lock,
+      );
     }
   }
   if (typeof settings.defaultUseCache !== 'string' || !Object.hasOwn(settings.caches, settings.defaultUseCache)) {
-    throw new InvalidOptionError(OWNER, 'defaultUseCache', `one of the configured caches (${Object.keys(settings.caches).join(', ')})`, settings.defaultUseCache);
+    throw new InvalidOptionError(
+      OWNER,
+      'defaultUseCache',
+      `one of the configured caches (${Object.keys(settings.caches).join(', ')})`,
+      settings.defaultUseCache,
+    );
   }
   const credentials: unknown = settings.credentialHeaders;
   if (!Array.isArray(credentials) || !credentials.every((name) => typeof name === 'string' && HEADER_NAME.test(name))) {
@@ -135,7 +151,13 @@ function validateSettings(settings: ExtensionsSettings): void {
   checkKeyFunc(settings.defaultKeyFunc, OWNER, 'defaultKeyFunc');
   checkKeyFunc(settings.defaultEtagFunc, OWNER, 'defaultEtagFunc');
   const clock = settings.clock as Partial<ExtensionsSettings['clock']> | null;
-  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
     throw new InvalidOptionError(OWNER, 'clock', 'an object with now, setTimeout and clearTimeout', clock);
   }
   validateIdempotencySettings(settings, `${OWNER}: idempotency`);

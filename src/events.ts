@@ -28,14 +28,24 @@ export function publishCacheEvent(event: CacheEvent | (() => CacheEvent)): void 
   if (cacheChannel.hasSubscribers) cacheChannel.publish(typeof event === 'function' ? event() : event);
 }
 
-
 /** Name of the `node:diagnostics_channel` on which the idempotency layer reports what it does. */
 export const IDEMPOTENCY_CHANNEL_NAME = 'routing-controllers-extensions:idempotency';
 
 /** One message on {@link IDEMPOTENCY_CHANNEL_NAME}; `key` is the hashed record key, never the client's. */
 export type IdempotencyEvent =
   | {
-      readonly type: 'claimed' | 'takeover' | 'replayed' | 'completed' | 'released' | 'renewed' | 'lease-lost' | 'fenced' | 'mismatch' | 'conflict' | 'waited';
+      readonly type:
+        | 'claimed'
+        | 'takeover'
+        | 'replayed'
+        | 'completed'
+        | 'released'
+        | 'renewed'
+        | 'lease-lost'
+        | 'fenced'
+        | 'mismatch'
+        | 'conflict'
+        | 'waited';
       readonly route: string;
       readonly key: string;
     }

@@ -24,7 +24,13 @@ export { UserKeyBit, ANONYMOUS_USER, type UserIdExtractor } from './keys/bits/Us
 export { cacheResponse } from './cache/cacheResponse';
 export { DEFAULT_CACHE_RESPONSE_OPTIONS, type CacheResponseOptions } from './cache/CacheResponseOptions';
 export type { CacheControlDirectives } from './cache/cacheControlHeader';
-export { invalidates, invalidateTags, type InvalidatesOptions, type InvalidateTagsOptions, type InvalidatedTags } from './cache/invalidates';
+export {
+  invalidates,
+  invalidateTags,
+  type InvalidatesOptions,
+  type InvalidateTagsOptions,
+  type InvalidatedTags,
+} from './cache/invalidates';
 export { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES, type NotStoredReason } from './cache/storagePolicy';
 
 // etag

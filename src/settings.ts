@@ -79,5 +79,7 @@ export interface ExtensionsSettings {
 
 /** What `configureExtensions` accepts: any subset of the settings; named records merge by name. */
 export type ExtensionsConfiguration = {
-  readonly [K in keyof ExtensionsSettings]?: K extends 'caches' | 'locks' | 'idempotency' ? Partial<ExtensionsSettings[K]> : ExtensionsSettings[K];
+  readonly [K in keyof ExtensionsSettings]?: K extends 'caches' | 'locks' | 'idempotency'
+    ? Partial<ExtensionsSettings[K]>
+    : ExtensionsSettings[K];
 };

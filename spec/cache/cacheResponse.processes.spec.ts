@@ -121,7 +121,8 @@ describeRedis('@cacheResponse across processes sharing Redis', (server) => {
       expect(isHit(response), `${app.driver} served from a dead store`).to.equal(false);
       expect(ms, `${app.driver} answer time while Redis is down`).to.be.below(OUTAGE_ANSWER_BOUND_MS);
     }
-    const runsWhileDown = (app: App) => during.filter((answer) => answer.app === app).map(({ response }) => response.json<{ run: number }>().run);
+    const runsWhileDown = (app: App) =>
+      during.filter((answer) => answer.app === app).map(({ response }) => response.json<{ run: number }>().run);
     expect(runsWhileDown(express), 'express runs (run 1 stored the entry)').to.deep.equal([2, 3, 4, 5, 6]);
     expect(runsWhileDown(koa), 'koa runs (it had only read the stored entry)').to.deep.equal([1, 2, 3, 4, 5]);
 

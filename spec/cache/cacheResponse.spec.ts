@@ -4,7 +4,6 @@ import {
   ContentType,
   Delete,
   Get,
-  Head,
   Header,
   HttpCode,
   JsonController,
@@ -18,8 +17,7 @@ import {
   type Action,
 } from 'routing-controllers';
 import { cacheResponse } from '../../src/cache/cacheResponse';
-import { invalidates } from '../../src/cache/invalidates';
-import { invalidateTags } from '../../src/cache/invalidates';
+import { invalidates, invalidateTags } from '../../src/cache/invalidates';
 import { CACHE_CHANNEL_NAME, type CacheEvent } from '../../src/events';
 import { KeyConstructor } from '../../src/keys/KeyConstructor';
 import { UniqueMethodIdKeyBit } from '../../src/keys/bits/UniqueMethodIdKeyBit';

@@ -34,7 +34,7 @@ for (const driver of DRIVERS) {
       runs = 0;
     });
 
-    it('never serves one API key\'s cached response to another', async () => {
+    it("never serves one API key's cached response to another", async () => {
       const alice = await server.send('/api-key/me', { headers: { 'x-api-key': 'alice' } });
       const bob = await server.send('/api-key/me', { headers: { 'x-api-key': 'bob' } });
       const aliceAgain = await server.send('/api-key/me', { headers: { 'x-api-key': 'alice' } });
@@ -58,7 +58,10 @@ describe('credentialHeaders setting', () => {
   afterEach(() => resetExtensions());
 
   it('rejects what is not a list of header names', () => {
-    expect(() => configureExtensions({ credentialHeaders: ['x api key'] })).to.throw(InvalidOptionError, /configureExtensions: option credentialHeaders must be an array of header names/);
+    expect(() => configureExtensions({ credentialHeaders: ['x api key'] })).to.throw(
+      InvalidOptionError,
+      /configureExtensions: option credentialHeaders must be an array of header names/,
+    );
     expect(() => configureExtensions({ credentialHeaders: 'authorization' as never })).to.throw(InvalidOptionError, /credentialHeaders/);
   });
 });

@@ -16,7 +16,7 @@ describe('SingleFlight', () => {
     expect(new SingleFlight<string>().join('k')).to.equal(undefined);
   });
 
-  it('gives every follower the leader\'s outcome', async () => {
+  it("gives every follower the leader's outcome", async () => {
     const flights = new SingleFlight<string>();
     const outcome = deferred<string>();
     flights.lead('k', outcome.promise);

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { InvalidOptionError } from '../../src/errors';
-import { computeContentEtag } from '../../src/etag/entityTags';
+import { computeContentEtag, formatEntityTag, isEntityTag, parseEntityTag, strongMatch, weakMatch } from '../../src/etag/entityTags';
 import { type EntityTagList, parseEntityTagList } from '../../src/etag/entityTagList';
-import { formatEntityTag, isEntityTag, parseEntityTag, strongMatch, weakMatch } from '../../src/etag/entityTags';
 import { NOT_MODIFIED_HEADERS, pickNotModifiedHeaders } from '../../src/etag/preconditionResponses';
 
 const strong = (value: string) => ({ weak: false, value });

@@ -343,7 +343,10 @@ for (const driver of DRIVERS) {
     it('answers If-Unmodified-Since on a PUT: 412 when modified after, the action otherwise', async () => {
       const refused = await server.send('/e/dated/1', { method: 'PUT', headers: { 'if-unmodified-since': secondsFromModified(-1) } });
       const performed = await server.send('/e/dated/1', { method: 'PUT', headers: { 'if-unmodified-since': MODIFIED_FIELD } });
-      const byTag = await server.send('/e/dated/1', { method: 'PUT', headers: { 'if-match': '"v1"', 'if-unmodified-since': secondsFromModified(-86_400) } });
+      const byTag = await server.send('/e/dated/1', {
+        method: 'PUT',
+        headers: { 'if-match': '"v1"', 'if-unmodified-since': secondsFromModified(-86_400) },
+      });
 
       expect([refused.status, performed.status, byTag.status]).to.deep.equal([412, 200, 200]);
       expect(refused.json()).to.include({ detail: 'The resource was modified after If-Unmodified-Since' });

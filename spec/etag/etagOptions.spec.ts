@@ -9,16 +9,40 @@ import { decorate } from '../helpers/decorate';
 describe('@etag options', () => {
   for (const [name, options, pattern] of [
     ['an unknown option', { etagFunction: () => 'x' }, /@etag on Probe\.method: option etagFunction must be one of/],
-    ['content with an etagFunc', { content: true, etagFunc: () => 'x' }, /@etag on Probe\.method: option content must be false when etagFunc is given .*, got true/],
-    ['content with rebuildAfterMethodEvaluation', { content: true, rebuildAfterMethodEvaluation: true }, /option rebuildAfterMethodEvaluation/],
+    [
+      'content with an etagFunc',
+      { content: true, etagFunc: () => 'x' },
+      /@etag on Probe\.method: option content must be false when etagFunc is given .*, got true/,
+    ],
+    [
+      'content with rebuildAfterMethodEvaluation',
+      { content: true, rebuildAfterMethodEvaluation: true },
+      /option rebuildAfterMethodEvaluation/,
+    ],
     ['a non-boolean weak', { weak: 'yes' }, /@etag on Probe\.method: option weak must be a boolean, got "yes"/],
-    ['a bad requirePrecondition list', { requirePrecondition: ['PUT', 3] }, /@etag on Probe\.method: option requirePrecondition must be a boolean or a non-empty list of methods, got \["PUT",3\]/],
+    [
+      'a bad requirePrecondition list',
+      { requirePrecondition: ['PUT', 3] },
+      /@etag on Probe\.method: option requirePrecondition must be a boolean or a non-empty list of methods, got \["PUT",3\]/,
+    ],
     ['an empty requirePrecondition list', { requirePrecondition: [] }, /option requirePrecondition/],
     ['a non-function lastModified', { lastModified: new Date(0) }, /@etag on Probe\.method: option lastModified must be a function/],
-    ['a zero member cap', { limits: { maxMembers: 0 } }, /@etag on Probe\.method: option limits.maxMembers must be a positive integer, got 0/],
+    [
+      'a zero member cap',
+      { limits: { maxMembers: 0 } },
+      /@etag on Probe\.method: option limits.maxMembers must be a positive integer, got 0/,
+    ],
     ['a negative maxContentBytes', { maxContentBytes: -1 }, /@etag on Probe\.method: option maxContentBytes/],
-    ['a KeyConstructor class instead of an instance', { etagFunc: DefaultKeyConstructor }, /@etag on Probe\.method: option etagFunc must be .*an instance, not the class/],
-    ['an empty method name', { etagFunc: '' }, /@etag on Probe\.method: option etagFunc must be a KeyConstructor, a function or a controller method name, got ""/],
+    [
+      'a KeyConstructor class instead of an instance',
+      { etagFunc: DefaultKeyConstructor },
+      /@etag on Probe\.method: option etagFunc must be .*an instance, not the class/,
+    ],
+    [
+      'an empty method name',
+      { etagFunc: '' },
+      /@etag on Probe\.method: option etagFunc must be a KeyConstructor, a function or a controller method name, got ""/,
+    ],
     ['a number as etagFunc', { etagFunc: 42 }, /@etag on Probe\.method: option etagFunc .* got 42/],
   ] as const) {
     it(`throws InvalidOptionError naming Controller.method when applied with ${name}`, () => {

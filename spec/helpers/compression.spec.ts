@@ -34,7 +34,9 @@ function captureOn(res: ServerResponse): Capture {
   const capture: Capture = { bytes: () => Buffer.concat(chunks), writes: 0 };
   const record = (chunk: unknown, encoding: unknown) => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
+    chunks.push(
+      Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'),
+    );
   };
   const write = res.write;
   const end = res.end;

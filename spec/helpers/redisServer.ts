@@ -64,7 +64,15 @@ function externalServer(url: string): RedisServer {
   const refuse = async () => {
     throw new Error('this test needs a redis-server it started itself (REDIS_URL servers are never stopped)');
   };
-  return { url, port: Number(new URL(url).port || 6379), pid: -1, owned: false, stop: async () => undefined, kill: refuse, restart: refuse };
+  return {
+    url,
+    port: Number(new URL(url).port || 6379),
+    pid: -1,
+    owned: false,
+    stop: async () => undefined,
+    kill: refuse,
+    restart: refuse,
+  };
 }
 
 /**
@@ -77,9 +85,11 @@ export function describeRedis(title: string, body: (server: () => RedisServer) =
   if (availability === 'none') {
     const reason = `no ${BINARY} and no REDIS_URL: Redis suite "${title}" cannot run`;
     if (process.env.CI === 'true') {
-      describe(title, () => it('has a Redis server to run against', () => {
-        throw new Error(reason);
-      }));
+      describe(title, () =>
+        it('has a Redis server to run against', () => {
+          throw new Error(reason);
+        }),
+      );
       return;
     }
     console.warn(`\n  !!! SKIPPED: ${reason}\n`);

@@ -52,7 +52,11 @@ class Backend {
 
 /** Xids in `X-Varnish`: one on a miss or pass, two (this request's and the object's) on a hit. */
 function servedFromCache(response: TestResponse): boolean {
-  return String(response.headers['x-varnish'] ?? '').trim().split(/\s+/).length === 2;
+  return (
+    String(response.headers['x-varnish'] ?? '')
+      .trim()
+      .split(/\s+/).length === 2
+  );
 }
 
 describeSharedCache('a Varnish shared cache in front of a plain node:http backend', (startCache) => {
@@ -135,7 +139,10 @@ describeSharedCache('a Varnish shared cache in front of a plain node:http backen
       const hits = backend.hits(path);
       expect(hits, cacheControl).to.have.length(2);
       // Nothing was stored, so the cache has no validator to send: every refetch is unconditional.
-      expect(hits.map((seen) => seen.headers['if-none-match']), cacheControl).to.deep.equal([undefined, undefined]);
+      expect(
+        hits.map((seen) => seen.headers['if-none-match']),
+        cacheControl,
+      ).to.deep.equal([undefined, undefined]);
     }
   });
 

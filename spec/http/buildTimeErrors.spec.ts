@@ -2,7 +2,16 @@ import { expect } from 'chai';
 import express from 'express';
 import Keyv from 'keyv';
 import Koa from 'koa';
-import { createExpressServer, createKoaServer, Get, JsonController, Post, useExpressServer, useKoaServer, type RoutingControllersOptions } from 'routing-controllers';
+import {
+  createExpressServer,
+  createKoaServer,
+  Get,
+  JsonController,
+  Post,
+  useExpressServer,
+  useKoaServer,
+  type RoutingControllersOptions,
+} from 'routing-controllers';
 import { cacheResponse } from '../../src/cache/cacheResponse';
 import { invalidates } from '../../src/cache/invalidates';
 import { configureExtensions, resetExtensions } from '../../src/configure';
@@ -108,13 +117,18 @@ describe('binding decorated routes when routing-controllers builds the app', () 
       });
 
       it('throws for a bad lock of @cacheResponse too', () => {
-        expect(() => build({ controllers: [CrossProcessCacheLockController] })).to.throw(InvalidOptionError, /@cacheResponse on CrossProcessCacheLockController\.list: option lock/);
+        expect(() => build({ controllers: [CrossProcessCacheLockController] })).to.throw(
+          InvalidOptionError,
+          /@cacheResponse on CrossProcessCacheLockController\.list: option lock/,
+        );
       });
 
       it('builds the same app once the names exist', () => {
         configureExtensions({ caches: { 'no-such-cache': new MemoryStorage() }, locks: { 'no-such-lock': new InProcessLock() } });
 
-        expect(() => build({ controllers: [UnknownCacheController, UnknownLockController, UnknownInvalidationStoreController] })).not.to.throw();
+        expect(() =>
+          build({ controllers: [UnknownCacheController, UnknownLockController, UnknownInvalidationStoreController] }),
+        ).not.to.throw();
       });
     });
   }
@@ -145,7 +159,10 @@ describeRedis('binding against a real Redis store and lock', (redis) => {
       storage = createRedisStorage(redis().url);
       configureExtensions({ caches: { default: storage }, locks: { default: lock } });
 
-      expect(() => build({ controllers: [PairingController] })).to.throw(InvalidOptionError, /@idempotencyKey on PairingController\.create: option cache .*RedisLock, scope 'cluster'/);
+      expect(() => build({ controllers: [PairingController] })).to.throw(
+        InvalidOptionError,
+        /@idempotencyKey on PairingController\.create: option cache .*RedisLock, scope 'cluster'/,
+      );
     });
   }
 });

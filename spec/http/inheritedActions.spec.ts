@@ -79,7 +79,9 @@ for (const driver of DRIVERS) {
 
     before(async () => {
       resetExtensions();
-      server = await startServer(driver, { controllers: [CityController, TownController, VillageController, HamletController, CapitalController] });
+      server = await startServer(driver, {
+        controllers: [CityController, TownController, VillageController, HamletController, CapitalController],
+      });
     });
     after(() => server.close());
     beforeEach(() => {
@@ -117,7 +119,7 @@ for (const driver of DRIVERS) {
       expect(revalidated.status).to.equal(304);
     });
 
-    it('caches per subclass: the second read hits, and a sibling never gets the other one\'s entry', async () => {
+    it("caches per subclass: the second read hits, and a sibling never gets the other one's entry", async () => {
       const city = await server.send('/cities/7');
       const town = await server.send('/towns/7');
       const cityAgain = await server.send('/cities/7');

@@ -49,8 +49,14 @@ for (const driver of DRIVERS) {
         servers.push(server);
 
         const unkeyed = await server.send('/container-orders', { method: 'POST' });
-        const first = await server.send('/container-orders', { method: 'POST', headers: { 'idempotency-key': `${driver}-${label.replace(/\W+/g, '')}` } });
-        const retry = await server.send('/container-orders', { method: 'POST', headers: { 'idempotency-key': `${driver}-${label.replace(/\W+/g, '')}` } });
+        const first = await server.send('/container-orders', {
+          method: 'POST',
+          headers: { 'idempotency-key': `${driver}-${label.replace(/\W+/g, '')}` },
+        });
+        const retry = await server.send('/container-orders', {
+          method: 'POST',
+          headers: { 'idempotency-key': `${driver}-${label.replace(/\W+/g, '')}` },
+        });
         const exempt = await server.send('/container-orders/search', { method: 'POST' });
 
         expect(unkeyed.status).to.equal(400);
@@ -61,7 +67,10 @@ for (const driver of DRIVERS) {
       });
 
       it('starts an app with ExemptIdempotencyKeyMiddleware, which leaves undecorated actions alone', async () => {
-        const server = await startServer(driver, { controllers: [ContainerOrderController], middlewares: [ExemptIdempotencyKeyMiddleware] });
+        const server = await startServer(driver, {
+          controllers: [ContainerOrderController],
+          middlewares: [ExemptIdempotencyKeyMiddleware],
+        });
         servers.push(server);
 
         const unkeyed = await server.send('/container-orders', { method: 'POST' });

@@ -7,7 +7,6 @@ import { MemoryRecordStorage } from '../../src/idempotency/MemoryRecordStorage';
 import { resolveIdempotencyOptions } from '../../src/idempotency/IdempotencyKeyOptions';
 import { FileLock } from '../../src/locks/FileLock';
 import { InProcessLock } from '../../src/locks/InProcessLock';
-import { systemClock } from '../../src/clock';
 import { configureExtensions, getExtensionsSettings, resetExtensions } from '../../src/configure';
 import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { FakeClock } from '../locks/FakeClock';

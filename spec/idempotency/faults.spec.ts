@@ -25,7 +25,13 @@ const keyed = (key: string) => ({ method: 'POST', headers: { 'idempotency-key': 
 
 /** A store whose values cannot be decoded as records. */
 function garbageStorage(): Storage {
-  return { scope: 'process', get: async () => ({ v: 99 }) as never, getMany: async () => [], set: async () => undefined, delete: async () => false };
+  return {
+    scope: 'process',
+    get: async () => ({ v: 99 }) as never,
+    getMany: async () => [],
+    set: async () => undefined,
+    delete: async () => false,
+  };
 }
 
 describeRedis('@idempotencyKey with its store down', (redis) => {
@@ -44,7 +50,10 @@ describeRedis('@idempotencyKey with its store down', (redis) => {
 
       it('answers 503 + Retry-After and runs nothing while Redis is stopped', async function () {
         this.timeout(20_000);
-        configureExtensions({ caches: { default: createRedisStorage(redis().url, { namespace: `f1-${driver}`, timeoutMs: 500 }) }, idempotency: { cache: 'default' } });
+        configureExtensions({
+          caches: { default: createRedisStorage(redis().url, { namespace: `f1-${driver}`, timeoutMs: 500 }) },
+          idempotency: { cache: 'default' },
+        });
         const before = await server.send('/f/orders', keyed('k0'));
         await redis().stop();
         let down;

@@ -18,9 +18,7 @@ import {
   Res,
 } from 'routing-controllers';
 import { ConflictingDecoratorsError, InvalidOptionError } from '../../src/errors';
-import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
-import { idempotencyKeyExempt } from '../../src/idempotency/idempotencyDecorators';
-import { idempotencyKeyManual } from '../../src/idempotency/idempotencyDecorators';
+import { idempotencyKey, idempotencyKeyExempt, idempotencyKeyManual } from '../../src/idempotency/idempotencyDecorators';
 import type { IdempotencyInfo } from '../../src/idempotency/IdempotencyStep';
 import { IDEMPOTENCY_PROBLEM_BASE } from '../../src/idempotency/idempotencyProblems';
 import { configureExtensions, resetExtensions } from '../../src/configure';
@@ -76,7 +74,12 @@ class OrdersController {
   @idempotencyKeyManual()
   manual(@Req() req: { idempotency?: IdempotencyInfo }, @Ctx() ctx?: { state: { idempotency?: IdempotencyInfo } }) {
     const info = ctx?.state?.idempotency ?? req.idempotency;
-    return { run: count('manual'), exists: info?.exists, key: info?.key, previous: info?.response ? JSON.parse(info.response.body.toString()) : null };
+    return {
+      run: count('manual'),
+      exists: info?.exists,
+      key: info?.key,
+      previous: info?.response ? JSON.parse(info.response.body.toString()) : null,
+    };
   }
 
   @Post('/conflict-status')
@@ -173,7 +176,13 @@ class OrdersController {
 
 const KEY = 'idempotency-key';
 
-function post(server: TestServer, path: string, key: string | string[] | undefined, body: unknown = { amount: 1 }, headers: Record<string, string> = {}) {
+function post(
+  server: TestServer,
+  path: string,
+  key: string | string[] | undefined,
+  body: unknown = { amount: 1 },
+  headers: Record<string, string> = {},
+) {
   return server.send(path, { method: 'POST', body, headers: key === undefined ? headers : { ...headers, [KEY]: key } });
 }
 
@@ -341,7 +350,12 @@ for (const driver of DRIVERS) {
       const second = await post(server, '/i/manual', 'k1');
 
       expect(first.json()).to.deep.equal({ run: 1, exists: false, key: 'k1', previous: null });
-      expect(second.json()).to.deep.equal({ run: 2, exists: true, key: 'k1', previous: { run: 1, exists: false, key: 'k1', previous: null } });
+      expect(second.json()).to.deep.equal({
+        run: 2,
+        exists: true,
+        key: 'k1',
+        previous: { run: 1, exists: false, key: 'k1', previous: null },
+      });
       expect(second.headers['idempotent-replayed']).to.equal(undefined);
     });
 
@@ -407,7 +421,13 @@ for (const driver of DRIVERS) {
 
     it('stores no raw key or credential, and the request body only where the response itself echoes it', async () => {
       const secrets = ['client-key-123', 'token789', 'cookie000', 'body-secret-456'];
-      await post(server, '/i/orders', 'client-key-123', { secret: 'body-secret-456' }, { authorization: 'Bearer alice-token789', cookie: 'sid=cookie000' });
+      await post(
+        server,
+        '/i/orders',
+        'client-key-123',
+        { secret: 'body-secret-456' },
+        { authorization: 'Bearer alice-token789', cookie: 'sid=cookie000' },
+      );
       const records = written as Array<{ fp: string; state: string; response?: { body: string } }>;
       const claim = records.find((record) => record.state === 'in_flight');
       const completed = records.find((record) => record.state === 'completed');
@@ -525,7 +545,12 @@ for (const driver of DRIVERS) {
       const response = await post(server, '/i/orders', undefined);
 
       expect(response.text).to.equal(
-        JSON.stringify({ type: `${IDEMPOTENCY_PROBLEM_BASE}missing-key`, title: 'Idempotency key required', status: 400, detail: 'POST /i/orders requires the Idempotency-Key header' }),
+        JSON.stringify({
+          type: `${IDEMPOTENCY_PROBLEM_BASE}missing-key`,
+          title: 'Idempotency key required',
+          status: 400,
+          detail: 'POST /i/orders requires the Idempotency-Key header',
+        }),
       );
     });
   });
@@ -570,7 +595,10 @@ describe('idempotency decorators', () => {
   }
 
   it('rejects bad idempotency settings in configureExtensions', () => {
-    expect(() => configureExtensions({ idempotency: { maxWaitMs: 0 } })).to.throw(InvalidOptionError, /configureExtensions: idempotency: option maxWaitMs/);
+    expect(() => configureExtensions({ idempotency: { maxWaitMs: 0 } })).to.throw(
+      InvalidOptionError,
+      /configureExtensions: idempotency: option maxWaitMs/,
+    );
     resetExtensions();
   });
 });

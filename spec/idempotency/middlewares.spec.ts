@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import { Body, Delete, Get, JsonController, Patch, Post, Put } from 'routing-controllers';
-import { ExemptIdempotencyKeyMiddleware } from '../../src/idempotency/idempotencyMiddlewares';
-import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
-import { IdempotencyKeyMiddleware } from '../../src/idempotency/idempotencyMiddlewares';
-import { idempotencyKeyExempt } from '../../src/idempotency/idempotencyDecorators';
+import { ExemptIdempotencyKeyMiddleware, IdempotencyKeyMiddleware } from '../../src/idempotency/idempotencyMiddlewares';
+import { idempotencyKey, idempotencyKeyExempt } from '../../src/idempotency/idempotencyDecorators';
 import { configureExtensions, resetExtensions } from '../../src/configure';
 import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';

@@ -44,9 +44,18 @@ describeRedis('@idempotencyKey across processes', (redis) => {
   async function startApps(count: number, lockKind: 'file' | 'redis', leaseMs: number): Promise<AppProcess[]> {
     namespace = `idem-mp-${process.pid}-${++suffix}`;
     const children = Array.from({ length: count }, (_, index) =>
-      spawnChild('idempotencyApp.ts', [index % 2 === 0 ? 'express' : 'koa', redis().url, lockKind, lockDirectory, namespace, String(leaseMs)]),
+      spawnChild('idempotencyApp.ts', [
+        index % 2 === 0 ? 'express' : 'koa',
+        redis().url,
+        lockKind,
+        lockDirectory,
+        namespace,
+        String(leaseMs),
+      ]),
     );
-    apps = await Promise.all(children.map(async (child) => ({ child, url: `http://127.0.0.1:${(await child.nextMessage<{ port: number }>()).port}` })));
+    apps = await Promise.all(
+      children.map(async (child) => ({ child, url: `http://127.0.0.1:${(await child.nextMessage<{ port: number }>()).port}` })),
+    );
     return apps;
   }
 
@@ -76,7 +85,10 @@ describeRedis('@idempotencyKey across processes', (redis) => {
       this.timeout(60_000);
       const processes = await startApps(4, lockKind, 5_000);
       const requests = Array.from({ length: 100 }, (_, index) => send(processes[index % 4].url, '/orders', keyed('k1')));
-      await eventually(async () => (await counter('received')) === 100 && (await counter('executions')) === 1, 'all 100 requests arrived and one runs');
+      await eventually(
+        async () => (await counter('received')) === 100 && (await counter('executions')) === 1,
+        'all 100 requests arrived and one runs',
+      );
       await client.set(`${namespace}:gate`, '1');
       const all = await Promise.all(requests);
 

@@ -79,7 +79,10 @@ describe('KeyConstructor', () => {
 
   describe('options', () => {
     it('rejects a non-boolean memoizeForRequest', () => {
-      expect(() => new FormatLanguage({ memoizeForRequest: 'yes' as never })).to.throw(InvalidOptionError, /FormatLanguage: option memoizeForRequest must be a boolean, got "yes"/);
+      expect(() => new FormatLanguage({ memoizeForRequest: 'yes' as never })).to.throw(
+        InvalidOptionError,
+        /FormatLanguage: option memoizeForRequest must be a boolean, got "yes"/,
+      );
     });
 
     it('rejects params that are not a record', () => {
@@ -89,7 +92,10 @@ describe('KeyConstructor', () => {
     it('rejects params naming no bit, listing the bits', () => {
       const constructor = new FormatLanguage({ params: { formt: 'xml' } });
 
-      expect(() => constructor.validate()).to.throw(InvalidOptionError, /params\.formt must be keyed by one of its bits \(format, language\)/);
+      expect(() => constructor.validate()).to.throw(
+        InvalidOptionError,
+        /params\.formt must be keyed by one of its bits \(format, language\)/,
+      );
     });
 
     it('rejects params the bit cannot use', () => {

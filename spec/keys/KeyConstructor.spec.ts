@@ -143,7 +143,9 @@ describe('KeyConstructor', () => {
       const first = constructor.prepareKey({ a: 1, b: { c: [1, '1'], d: null } });
       const second = constructor.prepareKey({ b: { d: null, c: [1, '1'] }, a: 1 });
 
-      expect(first).to.equal(second).and.to.match(/^[0-9a-f]{64}$/);
+      expect(first)
+        .to.equal(second)
+        .and.to.match(/^[0-9a-f]{64}$/);
     });
   });
 });

@@ -56,9 +56,13 @@ describe('resolveKeyFunc()', () => {
   });
 
   it('turns a throwing function into a rejection', async () => {
-    const keyOf = resolveKeyFunc(() => {
-      throw new Error('nope');
-    }, '@cacheResponse', 'keyFunc');
+    const keyOf = resolveKeyFunc(
+      () => {
+        throw new Error('nope');
+      },
+      '@cacheResponse',
+      'keyFunc',
+    );
 
     const result = keyOf(keyContext());
 

@@ -1,19 +1,23 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CanonicalJsonError, canonicalJson } from '../../src/keys/canonicalJson';
-import { hashKey } from '../../src/keys/canonicalJson';
+import { CanonicalJsonError, canonicalJson, hashKey } from '../../src/keys/canonicalJson';
 
 function shuffleKeys(value: unknown, seed: number): unknown {
   if (Array.isArray(value)) return value.map((item) => shuffleKeys(item, seed));
   if (typeof value !== 'object' || value === null) return value;
   const entries = Object.entries(value);
-  const rotated = entries.slice(seed % (entries.length || 1)).concat(entries.slice(0, seed % (entries.length || 1))).reverse();
+  const rotated = entries
+    .slice(seed % (entries.length || 1))
+    .concat(entries.slice(0, seed % (entries.length || 1)))
+    .reverse();
   return Object.fromEntries(rotated.map(([key, item]) => [key, shuffleKeys(item, seed + 1)]));
 }
 
 describe('canonicalJson()', () => {
   it('sorts object keys at every level and keeps array order', () => {
-    expect(canonicalJson({ b: [2, '1', { z: 1, y: 2 }], a: { d: 1, c: null } })).to.equal('{"a":{"c":null,"d":1},"b":[2,"1",{"y":2,"z":1}]}');
+    expect(canonicalJson({ b: [2, '1', { z: 1, y: 2 }], a: { d: 1, c: null } })).to.equal(
+      '{"a":{"c":null,"d":1},"b":[2,"1",{"y":2,"z":1}]}',
+    );
   });
 
   it('keeps a number distinct from the string of its digits', () => {
@@ -62,8 +66,20 @@ describe('canonicalJson()', () => {
   });
 
   it('writes a Map and a Set independently of insertion order', () => {
-    const first = canonicalJson({ m: new Map<unknown, unknown>([['b', 2], ['a', 1]]), s: new Set([2, 1]) });
-    const second = canonicalJson({ m: new Map<unknown, unknown>([['a', 1], ['b', 2]]), s: new Set([1, 2]) });
+    const first = canonicalJson({
+      m: new Map<unknown, unknown>([
+        ['b', 2],
+        ['a', 1],
+      ]),
+      s: new Set([2, 1]),
+    });
+    const second = canonicalJson({
+      m: new Map<unknown, unknown>([
+        ['a', 1],
+        ['b', 2],
+      ]),
+      s: new Set([1, 2]),
+    });
 
     expect(first).to.equal(second).and.to.equal('{"m":[["a",1],["b",2]],"s":[1,2]}');
   });
@@ -90,7 +106,12 @@ describe('canonicalJson()', () => {
   });
 
   it('does not loop on a toJSON returning its own object', () => {
-    const odd = { a: 1, toJSON() { return this; } };
+    const odd = {
+      a: 1,
+      toJSON() {
+        return this;
+      },
+    };
 
     expect(canonicalJson(odd)).to.equal('{"a":1}');
   });
@@ -99,7 +120,10 @@ describe('canonicalJson()', () => {
     const node: Record<string, unknown> = { items: [] };
     (node.items as unknown[]).push({ parent: node });
 
-    expect(() => canonicalJson({ tree: node })).to.throw(CanonicalJsonError, 'canonical JSON: circular reference at $.tree.items[0].parent');
+    expect(() => canonicalJson({ tree: node })).to.throw(
+      CanonicalJsonError,
+      'canonical JSON: circular reference at $.tree.items[0].parent',
+    );
   });
 });
 

@@ -47,4 +47,3 @@ export class LanguageFormat extends KeyConstructor {
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
-

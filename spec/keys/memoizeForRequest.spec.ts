@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { configureExtensions, resetExtensions } from '../../src/configure';
+import { resetExtensions } from '../../src/configure';
 import type { RequestView } from '../../src/http/RequestView';
 import { resolveKeyFunc } from '../../src/keys/KeyFunc';
 import { requestView } from '../fixtures/requestView';

@@ -57,7 +57,10 @@ describe('FileLock', () => {
 
     child.process.kill('SIGKILL');
     await child.exited;
-    const whileFresh = await lock.acquire(key, { ttlMs: 5_000, waitMs: 0 }).then(() => 'acquired', (error: unknown) => error);
+    const whileFresh = await lock.acquire(key, { ttlMs: 5_000, waitMs: 0 }).then(
+      () => 'acquired',
+      (error: unknown) => error,
+    );
     const afterStale = await lock.acquire(key, { ttlMs: 5_000, waitMs: 10_000 });
 
     expect(whileFresh).to.be.instanceOf(LockTimeoutError);
@@ -65,7 +68,7 @@ describe('FileLock', () => {
     expect(await afterStale.release()).to.equal(true);
   });
 
-  it('rejects a staleMs under proper-lockfile\'s 2000 ms floor with InvalidOptionError', () => {
+  it("rejects a staleMs under proper-lockfile's 2000 ms floor with InvalidOptionError", () => {
     expect(() => new FileLock({ staleMs: 500 })).to.throw(InvalidOptionError, /FileLock: option staleMs/);
     expect(() => new FileLock({ staleMs: 4_000, updateMs: 3_000 })).to.throw(InvalidOptionError, /updateMs/);
   });

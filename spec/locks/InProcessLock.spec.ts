@@ -31,7 +31,10 @@ describe('InProcessLock', () => {
 
       clock.advance(500);
 
-      const error = await waiter.then(() => undefined, (reason: unknown) => reason);
+      const error = await waiter.then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
       expect(error).to.be.instanceOf(LockTimeoutError);
     });
 

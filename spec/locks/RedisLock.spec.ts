@@ -35,7 +35,10 @@ describeRedis('RedisLock', (server) => {
     const fromUrl = track(new RedisLock(server().url, { prefix }));
 
     const first = await fromStore.acquire('shared', { ttlMs: 5_000 });
-    const blocked = await fromUrl.acquire('shared', { ttlMs: 5_000, waitMs: 0 }).then(() => 'acquired', (error: unknown) => error);
+    const blocked = await fromUrl.acquire('shared', { ttlMs: 5_000, waitMs: 0 }).then(
+      () => 'acquired',
+      (error: unknown) => error,
+    );
     await first.release();
     const second = await fromUrl.acquire('shared', { ttlMs: 5_000, waitMs: 0 });
 
@@ -75,7 +78,10 @@ describeRedis('RedisLock', (server) => {
 
     child.process.kill('SIGKILL');
     await child.exited;
-    const whileHeld = await lock.acquire(key, { ttlMs: 5_000, waitMs: 0 }).then(() => 'acquired', (error: unknown) => error);
+    const whileHeld = await lock.acquire(key, { ttlMs: 5_000, waitMs: 0 }).then(
+      () => 'acquired',
+      (error: unknown) => error,
+    );
     const remainingTtl = await client.pTTL(`${prefix}key:${key}`);
     const afterTtl = await lock.acquire(key, { ttlMs: 5_000, waitMs: 5_000 });
 
@@ -103,7 +109,7 @@ describeRedis('RedisLock', (server) => {
         held.release().catch((error: unknown) => error),
       ]);
       await server().restart();
-      await until(() => (ownClient.client as unknown as Client).isReady, 'the lock\'s client reconnected');
+      await until(() => (ownClient.client as unknown as Client).isReady, "the lock's client reconnected");
       const recovered = await ownClient.acquire('after-outage', { ttlMs: 1_000, waitMs: 5_000 });
 
       for (const failure of failures) expect(failure).to.be.instanceOf(LockError);

@@ -35,11 +35,17 @@ describe('resolveLock', () => {
   });
 
   it('throws InvalidOptionError naming the owner and the configured locks for an unknown name', () => {
-    expect(() => resolveLock(getExtensionsSettings().locks, 'missing', '@idempotencyKey')).to.throw(InvalidOptionError, /@idempotencyKey: option lock must be a Lock or one of the configured locks \("default"\), got "missing"/);
+    expect(() => resolveLock(getExtensionsSettings().locks, 'missing', '@idempotencyKey')).to.throw(
+      InvalidOptionError,
+      /@idempotencyKey: option lock must be a Lock or one of the configured locks \("default"\), got "missing"/,
+    );
   });
 
   it('rejects a configured lock that is no Lock', () => {
-    expect(() => configureExtensions({ locks: { bad: {} as never } })).to.throw(InvalidOptionError, /configureExtensions: option locks\.bad/);
+    expect(() => configureExtensions({ locks: { bad: {} as never } })).to.throw(
+      InvalidOptionError,
+      /configureExtensions: option locks\.bad/,
+    );
   });
 });
 
@@ -48,10 +54,23 @@ describe('assertStoreLockPairing', () => {
 
   it('rejects an in-memory store paired with a cross-process lock', () => {
     const fileLock = new FileLock({ directory: tmpdir() });
-    const redisLock = new RedisLock({ eval: async () => 0, connect: async () => undefined, isOpen: false, on: () => undefined, listenerCount: () => 1, destroy: () => undefined });
+    const redisLock = new RedisLock({
+      eval: async () => 0,
+      connect: async () => undefined,
+      isOpen: false,
+      on: () => undefined,
+      listenerCount: () => 1,
+      destroy: () => undefined,
+    });
 
-    expect(() => assertStoreLockPairing(new MemoryStorage(), fileLock, '@idempotencyKey')).to.throw(InvalidOptionError, /@idempotencyKey: .*in-memory.*FileLock/);
-    expect(() => assertStoreLockPairing(new KeyvStorage(new Keyv()), redisLock, '@idempotencyKey')).to.throw(InvalidOptionError, /RedisLock/);
+    expect(() => assertStoreLockPairing(new MemoryStorage(), fileLock, '@idempotencyKey')).to.throw(
+      InvalidOptionError,
+      /@idempotencyKey: .*in-memory.*FileLock/,
+    );
+    expect(() => assertStoreLockPairing(new KeyvStorage(new Keyv()), redisLock, '@idempotencyKey')).to.throw(
+      InvalidOptionError,
+      /RedisLock/,
+    );
   });
 
   it('accepts an in-memory store with an InProcessLock, and a shared store with any lock', () => {

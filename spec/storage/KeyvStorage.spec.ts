@@ -7,7 +7,10 @@ import { LruStore } from '../../src/storage/LruStore';
 import { FaultyStore, type Fault } from './FaultyStore';
 
 async function outcome(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then((value) => ({ value }), (error: unknown) => error);
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => error,
+  );
 }
 
 describe('KeyvStorage', () => {
@@ -86,7 +89,7 @@ describe('KeyvStorage', () => {
     expect(error.message).to.match(/no answer within 20 ms/);
   });
 
-  it('leaves the app\'s Keyv as it was', async () => {
+  it("leaves the app's Keyv as it was", async () => {
     const keyv = new Keyv({ store: new FaultyStore() });
 
     new KeyvStorage(keyv);
@@ -94,7 +97,7 @@ describe('KeyvStorage', () => {
     expect(keyv.throwOnErrors).to.equal(false);
   });
 
-  it('uses the same namespace and prefix as the app\'s Keyv', async () => {
+  it("uses the same namespace and prefix as the app's Keyv", async () => {
     const store = new LruStore();
     const keyv = new Keyv({ store, namespace: 'app' });
     await keyv.set('k', 'from the app');

@@ -13,10 +13,22 @@ type Client = ReturnType<typeof createClient>;
 
 async function everyCall(storage: Storage): Promise<unknown[]> {
   return Promise.all([
-    storage.get('k').then((value) => ({ value }), (error: unknown) => error),
-    storage.getMany(['k', 'j']).then((value) => ({ value }), (error: unknown) => error),
-    storage.set('k', 'v', 10_000).then(() => 'written', (error: unknown) => error),
-    storage.delete('k').then((value) => ({ value }), (error: unknown) => error),
+    storage.get('k').then(
+      (value) => ({ value }),
+      (error: unknown) => error,
+    ),
+    storage.getMany(['k', 'j']).then(
+      (value) => ({ value }),
+      (error: unknown) => error,
+    ),
+    storage.set('k', 'v', 10_000).then(
+      () => 'written',
+      (error: unknown) => error,
+    ),
+    storage.delete('k').then(
+      (value) => ({ value }),
+      (error: unknown) => error,
+    ),
   ]);
 }
 

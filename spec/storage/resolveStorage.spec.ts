@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../../src/errors';
 import { configureExtensions, getExtensionsSettings, resetExtensions } from '../../src/configure';
 import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { resolveStorage, toStorage } from '../../src/storage/Storage';
-import { KeyvStorage } from '../../src/storage/KeyvStorage';
+import { type KeyvStorage } from '../../src/storage/KeyvStorage';
 
 describe('resolveStorage', () => {
   afterEach(() => resetExtensions());
@@ -31,7 +31,9 @@ describe('resolveStorage', () => {
     const keyv = new Keyv();
     configureExtensions({ caches: { special: keyv } });
 
-    expect(resolveStorage(getExtensionsSettings().caches, 'special', 'x')).to.equal(resolveStorage(getExtensionsSettings().caches, 'special', 'y'));
+    expect(resolveStorage(getExtensionsSettings().caches, 'special', 'x')).to.equal(
+      resolveStorage(getExtensionsSettings().caches, 'special', 'y'),
+    );
     expect(toStorage(keyv, 'z')).to.equal(resolveStorage(getExtensionsSettings().caches, 'special', 'x'));
   });
 
@@ -43,11 +45,17 @@ describe('resolveStorage', () => {
   });
 
   it('throws InvalidOptionError naming the owner and the configured caches for an unknown name', () => {
-    expect(() => resolveStorage(getExtensionsSettings().caches, 'missing', '@cacheResponse')).to.throw(InvalidOptionError, /@cacheResponse: option cache must be one of the configured caches \("default"\), got "missing"/);
+    expect(() => resolveStorage(getExtensionsSettings().caches, 'missing', '@cacheResponse')).to.throw(
+      InvalidOptionError,
+      /@cacheResponse: option cache must be one of the configured caches \("default"\), got "missing"/,
+    );
   });
 
   it('rejects a cache that is neither a Keyv nor a Storage, and a caches value that is no plain object', () => {
-    expect(() => configureExtensions({ caches: { bad: 42 as never } })).to.throw(InvalidOptionError, /configureExtensions: option caches\.bad/);
+    expect(() => configureExtensions({ caches: { bad: 42 as never } })).to.throw(
+      InvalidOptionError,
+      /configureExtensions: option caches\.bad/,
+    );
     expect(() => configureExtensions({ caches: new Keyv() as never })).to.throw(InvalidOptionError, /option caches must be a plain object/);
   });
 

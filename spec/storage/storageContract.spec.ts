@@ -15,7 +15,7 @@ describe('MemoryStorage', () => {
   });
 });
 
-describe('KeyvStorage over keyv\'s own in-memory Map', () => {
+describe("KeyvStorage over keyv's own in-memory Map", () => {
   storageContract(() => ({ storage: new KeyvStorage(new Keyv()) }));
 });
 

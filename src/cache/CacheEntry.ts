@@ -105,5 +105,7 @@ function isEntry(value: unknown): value is CacheEntry {
 
 function isStringRecord(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  return Object.values(value).every((item) => typeof item === 'string' || (Array.isArray(item) && item.every((line) => typeof line === 'string')));
+  return Object.values(value).every(
+    (item) => typeof item === 'string' || (Array.isArray(item) && item.every((line) => typeof line === 'string')),
+  );
 }

@@ -104,28 +104,55 @@ export interface ValidatedCacheResponseOptions {
   readonly maxBodyBytes: number;
 }
 
-const KNOWN = new Set(['ttl', 'cache', 'keyFunc', 'cacheErrors', 'statuses', 'vary', 'cacheControl', 'tags', 'staleWhileRevalidate', 'lock', 'public', 'maxBodyBytes']);
+const KNOWN = new Set([
+  'ttl',
+  'cache',
+  'keyFunc',
+  'cacheErrors',
+  'statuses',
+  'vary',
+  'cacheControl',
+  'tags',
+  'staleWhileRevalidate',
+  'lock',
+  'public',
+  'maxBodyBytes',
+]);
 
 /**
  * Validates `@cacheResponse(ttlOrOptions)` when the decorator is applied; every error is an
  * `InvalidOptionError` naming `owner` (the decorator and `Controller.method`), the option and the value.
  * @internal
  */
-export function validateCacheResponseOptions(ttlOrOptions: number | CacheResponseOptions | undefined, owner: string): ValidatedCacheResponseOptions {
+export function validateCacheResponseOptions(
+  ttlOrOptions: number | CacheResponseOptions | undefined,
+  owner: string,
+): ValidatedCacheResponseOptions {
   const options: CacheResponseOptions = typeof ttlOrOptions === 'number' ? { ttl: ttlOrOptions } : (ttlOrOptions ?? {});
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError(owner, 'options', 'a ttl in milliseconds or an options object', ttlOrOptions);
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError(owner, 'options', 'a ttl in milliseconds or an options object', ttlOrOptions);
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
   }
   const { ttl, cache, cacheErrors, statuses, vary, staleWhileRevalidate, maxBodyBytes, lock, tags } = options;
-  if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)) throw new InvalidOptionError(owner, 'ttl', 'a positive number of milliseconds', ttl);
-  if (cache !== undefined && !(typeof cache === 'string' ? cache !== '' : isStorage(cache))) throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage', cache);
-  if (cacheErrors !== undefined && typeof cacheErrors !== 'boolean') throw new InvalidOptionError(owner, 'cacheErrors', 'a boolean', cacheErrors);
-  if (options.public !== undefined && typeof options.public !== 'boolean') throw new InvalidOptionError(owner, 'public', 'a boolean', options.public);
-  if (statuses !== undefined && !(Array.isArray(statuses) && statuses.every((s) => Number.isInteger(s) && s >= 200 && s <= 599 && s !== 206 && s !== 304))) {
+  if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0))
+    throw new InvalidOptionError(owner, 'ttl', 'a positive number of milliseconds', ttl);
+  if (cache !== undefined && !(typeof cache === 'string' ? cache !== '' : isStorage(cache)))
+    throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage', cache);
+  if (cacheErrors !== undefined && typeof cacheErrors !== 'boolean')
+    throw new InvalidOptionError(owner, 'cacheErrors', 'a boolean', cacheErrors);
+  if (options.public !== undefined && typeof options.public !== 'boolean')
+    throw new InvalidOptionError(owner, 'public', 'a boolean', options.public);
+  if (
+    statuses !== undefined &&
+    !(Array.isArray(statuses) && statuses.every((s) => Number.isInteger(s) && s >= 200 && s <= 599 && s !== 206 && s !== 304))
+  ) {
     throw new InvalidOptionError(owner, 'statuses', 'an array of final statuses (200–599, not 206 or 304)', statuses);
   }
-  if (vary !== undefined && !(Array.isArray(vary) && vary.every((h) => typeof h === 'string' && /^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h) && h !== '*'))) {
+  if (
+    vary !== undefined &&
+    !(Array.isArray(vary) && vary.every((h) => typeof h === 'string' && /^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h) && h !== '*'))
+  ) {
     throw new InvalidOptionError(owner, 'vary', 'an array of header names', vary);
   }
   if (staleWhileRevalidate !== undefined && !(Number.isFinite(staleWhileRevalidate) && staleWhileRevalidate >= 0)) {
@@ -137,7 +164,8 @@ export function validateCacheResponseOptions(ttlOrOptions: number | CacheRespons
   if (lock !== undefined && !(typeof lock === 'string' ? lock !== '' : isLock(lock))) {
     throw new InvalidOptionError(owner, 'lock', 'a lock name or a Lock', lock);
   }
-  if (tags !== undefined && typeof tags !== 'function') throw new InvalidOptionError(owner, 'tags', 'a function (context) => string[]', tags);
+  if (tags !== undefined && typeof tags !== 'function')
+    throw new InvalidOptionError(owner, 'tags', 'a function (context) => string[]', tags);
   if (options.keyFunc !== undefined) checkKeyFunc(options.keyFunc, owner, 'keyFunc');
   return Object.freeze({
     ttl,
@@ -179,7 +207,11 @@ export interface ResolvedCacheOptions {
  * lock name throws `InvalidOptionError` naming `owner` (the decorator and the route).
  * @internal
  */
-export function resolveCacheOptions(options: ValidatedCacheResponseOptions, settings: Readonly<ExtensionsSettings>, owner: string): ResolvedCacheOptions {
+export function resolveCacheOptions(
+  options: ValidatedCacheResponseOptions,
+  settings: Readonly<ExtensionsSettings>,
+  owner: string,
+): ResolvedCacheOptions {
   const cache = options.cache ?? settings.defaultUseCache;
   const keyFunc = options.keyFunc ?? settings.defaultKeyFunc;
   const cacheErrors = options.cacheErrors ?? settings.defaultCacheErrors;
@@ -191,7 +223,8 @@ export function resolveCacheOptions(options: ValidatedCacheResponseOptions, sett
     keyFunc: resolveKeyFunc(keyFunc, owner, options.keyFunc === undefined ? 'keyFunc (settings.defaultKeyFunc)' : 'keyFunc', {
       memoizeForRequest: settings.defaultKeyConstructorMemoizeForRequest,
     }),
-    userScoped: options.public || (keyFunc instanceof KeyConstructor && Object.values(keyFunc.bits).some((bit) => bit instanceof UserKeyBit)),
+    userScoped:
+      options.public || (keyFunc instanceof KeyConstructor && Object.values(keyFunc.bits).some((bit) => bit instanceof UserKeyBit)),
     statuses: new Set(cacheErrors ? [...statuses, ...ERROR_STATUSES] : statuses),
     lock: options.lock === undefined ? undefined : resolveLock(settings.locks, options.lock, owner),
     clock: settings.clock,

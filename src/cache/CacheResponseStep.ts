@@ -114,7 +114,11 @@ export class CacheResponseStep implements ActionStep {
     // Joinable until the response is in the store too: a request arriving after the leader
     // answered but before a remote store has the entry gets the leader's response, not a rerun.
     const stored = new Promise<void>((resolve) => (landed = resolve));
-    this.#flights.lead(key, new Promise((resolve) => (release = () => resolve(undefined))).then(() => outcome), stored);
+    this.#flights.lead(
+      key,
+      new Promise((resolve) => (release = () => resolve(undefined))).then(() => outcome),
+      stored,
+    );
     let outcome: FlightResult | undefined;
     let handle: LockHandle | undefined;
     try {
@@ -136,7 +140,11 @@ export class CacheResponseStep implements ActionStep {
       publishCacheEvent({ type: 'miss', route: exchange.request.route, key });
       // Versions are fixed before the action runs: an invalidation during the action then
       // bumps past them and the entry stored afterwards is already stale (never the reverse).
-      const recorded = lookup.storeFailed ? undefined : await settleTagVersions(options.storage, lookup.tags, lookup.versions, options.ttl + this.options.staleWhileRevalidate).catch(() => undefined);
+      const recorded = lookup.storeFailed
+        ? undefined
+        : await settleTagVersions(options.storage, lookup.tags, lookup.versions, options.ttl + this.options.staleWhileRevalidate).catch(
+            () => undefined,
+          );
       this.prepareMiss(exchange);
       const captured = exchange.captureResponse(this.options.maxBodyBytes);
       void captured.then(async (captureResult) => {
@@ -160,7 +168,12 @@ export class CacheResponseStep implements ActionStep {
   }
 
   /** A concurrent miss on a key being computed: waits for the leader and sends its response. */
-  private async follow(exchange: ActionExchange, flight: Promise<FlightResult | undefined>, next: () => unknown, key: string): Promise<unknown> {
+  private async follow(
+    exchange: ActionExchange,
+    flight: Promise<FlightResult | undefined>,
+    next: () => unknown,
+    key: string,
+  ): Promise<unknown> {
     publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
     const result = await flight;
     // Only what could have been stored is shared: never a 304, an error, a Set-Cookie or a
@@ -192,7 +205,13 @@ export class CacheResponseStep implements ActionStep {
     }
   }
 
-  private async store(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup, result: FlightResult, tags: Record<string, string>): Promise<void> {
+  private async store(
+    exchange: ActionExchange,
+    options: ResolvedCacheOptions,
+    lookup: Lookup,
+    result: FlightResult,
+    tags: Record<string, string>,
+  ): Promise<void> {
     const route = exchange.request.route;
     if (exchange.request.method === 'HEAD') return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: 'method' });
     if (!result.complete) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: result.reason });
@@ -200,7 +219,12 @@ export class CacheResponseStep implements ActionStep {
     if (reason) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason });
     try {
       const swr = this.options.staleWhileRevalidate;
-      const entry = encodeEntry(result.response, storableHeaders(result.response.headers), { storedAt: options.clock.now(), ttl: options.ttl, swr, tags });
+      const entry = encodeEntry(result.response, storableHeaders(result.response.headers), {
+        storedAt: options.clock.now(),
+        ttl: options.ttl,
+        swr,
+        tags,
+      });
       await options.storage.set(ENTRY_KEY_PREFIX + lookup.key, entry, options.ttl + swr);
       publishCacheEvent({ type: 'stored', route, key: lookup.key });
     } catch (error) {

@@ -44,7 +44,13 @@ const SECONDS_FIELDS = {
   staleIfError: 'stale-if-error',
 } as const;
 
-const FLAG_FIELDS = { public: 'public', private: 'private', noCache: 'no-cache', mustRevalidate: 'must-revalidate', immutable: 'immutable' } as const;
+const FLAG_FIELDS = {
+  public: 'public',
+  private: 'private',
+  noCache: 'no-cache',
+  mustRevalidate: 'must-revalidate',
+  immutable: 'immutable',
+} as const;
 
 /**
  * Turns the `cacheControl` option into the header value, validating it (startup errors name
@@ -68,7 +74,12 @@ export function formatCacheControl(value: unknown, owner: string): string {
       }
       directives.push(`${SECONDS_FIELDS[field as keyof typeof SECONDS_FIELDS]}=${raw}`);
     } else {
-      throw new InvalidOptionError(owner, `cacheControl.${field}`, `one of ${[...Object.keys(FLAG_FIELDS), ...Object.keys(SECONDS_FIELDS)].join(', ')}`, field);
+      throw new InvalidOptionError(
+        owner,
+        `cacheControl.${field}`,
+        `one of ${[...Object.keys(FLAG_FIELDS), ...Object.keys(SECONDS_FIELDS)].join(', ')}`,
+        field,
+      );
     }
   }
   if (new Set(directives.map((directive) => directive.split('=')[0])).size !== directives.length) {

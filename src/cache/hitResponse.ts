@@ -1,9 +1,8 @@
-import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
+import { type CapturedResponse, type HeaderValue, headerText } from '../http/CapturedResponse';
 import type { RequestView } from '../http/RequestView';
 import { evaluatePreconditions } from '../etag/evaluatePreconditions';
 import { parseHttpDate } from '../etag/httpDate';
 import { pickNotModifiedHeaders } from '../etag/preconditionResponses';
-import { headerText } from '../http/CapturedResponse';
 
 const EMPTY = Buffer.alloc(0);
 const lastHits = new WeakMap<CapturedResponse, CapturedResponse>();
@@ -17,14 +16,18 @@ const lastHits = new WeakMap<CapturedResponse, CapturedResponse>();
 export function hitResponse(request: RequestView, response: CapturedResponse, ageMs: number, cacheStatus: string): CapturedResponse {
   const etag = response.headers.etag;
   const lastModified = response.headers['last-modified'];
-  if ((etag !== undefined || lastModified !== undefined) && (request.headers['if-none-match'] !== undefined || request.headers['if-modified-since'] !== undefined)) {
+  if (
+    (etag !== undefined || lastModified !== undefined) &&
+    (request.headers['if-none-match'] !== undefined || request.headers['if-modified-since'] !== undefined)
+  ) {
     const result = evaluatePreconditions({
       method: request.method,
       headers: { 'if-none-match': request.headerLines('if-none-match'), 'if-modified-since': request.headerLines('if-modified-since') },
       etag: etag === undefined ? undefined : headerText(etag),
       lastModified: lastModified === undefined ? undefined : parseHttpDate(headerText(lastModified)),
     });
-    if (result.outcome === 'not-modified') return withHitHeaders({ status: 304, headers: pickNotModifiedHeaders(response.headers), body: EMPTY }, ageMs, cacheStatus);
+    if (result.outcome === 'not-modified')
+      return withHitHeaders({ status: 304, headers: pickNotModifiedHeaders(response.headers), body: EMPTY }, ageMs, cacheStatus);
   }
   return withHitHeaders(response, ageMs, cacheStatus);
 }

@@ -85,7 +85,8 @@ export function invalidates(tags: InvalidatedTags = [], options: InvalidatesOpti
 export async function invalidateTags(tags: readonly string[], options: InvalidateTagsOptions = {}): Promise<void> {
   const owner = 'invalidateTags';
   if (!isTagList(tags)) throw new InvalidOptionError(owner, 'tags', 'an array of strings', tags);
-  if (options.paths !== undefined && !isTagList(options.paths)) throw new InvalidOptionError(owner, 'paths', 'an array of paths', options.paths);
+  if (options.paths !== undefined && !isTagList(options.paths))
+    throw new InvalidOptionError(owner, 'paths', 'an array of paths', options.paths);
   checkCacheOption(options, owner);
   const settings = getExtensionsSettings();
   const storage = storageOf(options.cache ?? settings.defaultUseCache, settings.caches, owner);

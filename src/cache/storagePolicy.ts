@@ -1,18 +1,9 @@
-import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
+import { type CapturedResponse, type HeaderValue, headerText } from '../http/CapturedResponse';
 import type { RequestView } from '../http/RequestView';
-import { headerText } from '../http/CapturedResponse';
 
 /** Why a response was not stored (reported in events and in `Cache-Status` detail). */
 export type NotStoredReason =
-  | 'method'
-  | 'credentialed-request'
-  | 'status'
-  | 'set-cookie'
-  | 'no-store'
-  | 'private'
-  | 'vary-star'
-  | 'too-large'
-  | 'aborted';
+  'method' | 'credentialed-request' | 'status' | 'set-cookie' | 'no-store' | 'private' | 'vary-star' | 'too-large' | 'aborted';
 
 /** Statuses stored by default (RFC 9110 §15.1 heuristically cacheable, minus the error ones). */
 export const DEFAULT_CACHEABLE_STATUSES: readonly number[] = Object.freeze([200, 203, 204, 300, 301, 410]);
@@ -46,7 +37,11 @@ const UNSTORED_HEADERS = new Set([
  * receive (or plant) another user's response: they are cached only when the key names the user
  * or the route is declared public (RFC 9111 §3.5).
  */
-export function requestBypassReason(request: RequestView, userScoped: boolean, credentialHeaders: readonly string[]): NotStoredReason | undefined {
+export function requestBypassReason(
+  request: RequestView,
+  userScoped: boolean,
+  credentialHeaders: readonly string[],
+): NotStoredReason | undefined {
   if (request.method !== 'GET' && request.method !== 'HEAD') return 'method';
   if (!userScoped && credentialHeaders.some((name) => request.headers[name] !== undefined)) return 'credentialed-request';
   return undefined;
@@ -70,7 +65,12 @@ export function responseNotStorableReason(
     if (/(^|[\s,])no-store($|[\s,=])/.test(cacheControl)) return 'no-store';
     if (/(^|[\s,])private($|[\s,=])/.test(cacheControl)) return 'private';
   }
-  if (headerText(headers.vary).split(',').some((name) => name.trim() === '*')) return 'vary-star';
+  if (
+    headerText(headers.vary)
+      .split(',')
+      .some((name) => name.trim() === '*')
+  )
+    return 'vary-star';
   return undefined;
 }
 
@@ -86,7 +86,6 @@ export function storableHeaders(headers: Readonly<Record<string, HeaderValue>>):
   }
   return kept;
 }
-
 
 /** Adds `names` to a `Vary` value, keeping what is there and not repeating a name. */
 export function mergeVary(existing: HeaderValue | undefined, names: readonly string[]): string {

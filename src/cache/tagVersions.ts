@@ -47,7 +47,11 @@ export async function settleTagVersions(
 }
 
 /** Whether the versions an entry recorded are still the current ones. */
-export function tagsUnchanged(recorded: Readonly<Record<string, string>>, tags: readonly string[], current: readonly (string | undefined)[]): boolean {
+export function tagsUnchanged(
+  recorded: Readonly<Record<string, string>>,
+  tags: readonly string[],
+  current: readonly (string | undefined)[],
+): boolean {
   for (let index = 0; index < tags.length; index++) {
     const version = current[index];
     if (version === undefined || recorded[tags[index]] !== version) return false;

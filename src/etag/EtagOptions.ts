@@ -96,7 +96,16 @@ export interface ValidatedEtagOptions {
   readonly maxContentBytes: number;
 }
 
-const KNOWN = new Set(['etagFunc', 'content', 'lastModified', 'weak', 'rebuildAfterMethodEvaluation', 'requirePrecondition', 'limits', 'maxContentBytes']);
+const KNOWN = new Set([
+  'etagFunc',
+  'content',
+  'lastModified',
+  'weak',
+  'rebuildAfterMethodEvaluation',
+  'requirePrecondition',
+  'limits',
+  'maxContentBytes',
+]);
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
@@ -110,19 +119,32 @@ export function validateEtagOptions(etagFuncOrOptions: unknown, extra: EtagOptio
     if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
   }
   const { content, weak, rebuildAfterMethodEvaluation, requirePrecondition, lastModified, maxContentBytes } = options;
-  for (const [name, value] of [['content', content], ['weak', weak], ['rebuildAfterMethodEvaluation', rebuildAfterMethodEvaluation]] as const) {
+  for (const [name, value] of [
+    ['content', content],
+    ['weak', weak],
+    ['rebuildAfterMethodEvaluation', rebuildAfterMethodEvaluation],
+  ] as const) {
     if (value !== undefined && typeof value !== 'boolean') throw new InvalidOptionError(owner, name, 'a boolean', value);
   }
   if (content && options.etagFunc !== undefined) {
     throw new InvalidOptionError(owner, 'content', 'false when etagFunc is given (one source of tags)', content);
   }
   if (content && rebuildAfterMethodEvaluation) {
-    throw new InvalidOptionError(owner, 'rebuildAfterMethodEvaluation', 'false with content: true (the tag comes from the body)', rebuildAfterMethodEvaluation);
+    throw new InvalidOptionError(
+      owner,
+      'rebuildAfterMethodEvaluation',
+      'false with content: true (the tag comes from the body)',
+      rebuildAfterMethodEvaluation,
+    );
   }
   if (
     requirePrecondition !== undefined &&
     typeof requirePrecondition !== 'boolean' &&
-    !(Array.isArray(requirePrecondition) && requirePrecondition.length > 0 && requirePrecondition.every((m) => typeof m === 'string' && METHOD.test(m)))
+    !(
+      Array.isArray(requirePrecondition) &&
+      requirePrecondition.length > 0 &&
+      requirePrecondition.every((m) => typeof m === 'string' && METHOD.test(m))
+    )
   ) {
     throw new InvalidOptionError(owner, 'requirePrecondition', 'a boolean or a non-empty list of methods', requirePrecondition);
   }
@@ -156,7 +178,8 @@ function mergeArguments(first: unknown, extra: EtagOptions | undefined, owner: s
   }
   if (first === undefined || first === null) return { ...extra };
   if (isPlainObject(first)) {
-    if (extra !== undefined) throw new InvalidOptionError(owner, 'options', 'given once (an options object first needs no second one)', extra);
+    if (extra !== undefined)
+      throw new InvalidOptionError(owner, 'options', 'given once (an options object first needs no second one)', extra);
     return first as EtagOptions;
   }
   if (extra?.etagFunc !== undefined) throw new InvalidOptionError(owner, 'etagFunc', 'given once', extra.etagFunc);
@@ -185,7 +208,9 @@ export function resolveEtagFunc(etagFunc: unknown, owner: string, option: string
     if (typeof etagFunc === 'function') return etagFunc(context);
     const method = (context.controller as Record<string, unknown>)[etagFunc as string];
     if (typeof method !== 'function') {
-      throw new ExtensionsError(`${owner}: option ${option} names method "${String(etagFunc)}", but ${controllerName(context.controller)} has no such method`);
+      throw new ExtensionsError(
+        `${owner}: option ${option} names method "${String(etagFunc)}", but ${controllerName(context.controller)} has no such method`,
+      );
     }
     return method.call(context.controller, context);
   };
@@ -198,7 +223,9 @@ export function resolveEtagFunc(etagFunc: unknown, owner: string, option: string
 function checked(value: unknown, owner: string, option: string): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string' && value !== '') return value;
-  throw new ExtensionsError(`${owner}: option ${option} returned ${typeof value === 'string' ? 'an empty string' : typeof value}, expected a string, null or undefined`);
+  throw new ExtensionsError(
+    `${owner}: option ${option} returned ${typeof value === 'string' ? 'an empty string' : typeof value}, expected a string, null or undefined`,
+  );
 }
 
 /**

@@ -54,7 +54,8 @@ export class EtagStep implements ActionStep {
   /** Other steps of the route that know headers of its 200 (e.g. the cache's `Vary`). */
   link(steps: readonly ActionStep[]): void {
     this.#providers = steps.filter(
-      (step): step is ActionStep & NotModifiedHeadersProvider => typeof (step as Partial<NotModifiedHeadersProvider>).notModifiedHeaders === 'function',
+      (step): step is ActionStep & NotModifiedHeadersProvider =>
+        typeof (step as Partial<NotModifiedHeadersProvider>).notModifiedHeaders === 'function',
     );
   }
 
@@ -72,7 +73,12 @@ export class EtagStep implements ActionStep {
   }
 
   /** Answers the preconditions, or runs the action and sends the validators with its response. */
-  private decide(exchange: ActionExchange, next: () => unknown, headers: Readonly<Record<string, string | readonly string[]>>, validators: Validators): unknown {
+  private decide(
+    exchange: ActionExchange,
+    next: () => unknown,
+    headers: Readonly<Record<string, string | readonly string[]>>,
+    validators: Validators,
+  ): unknown {
     const method = exchange.request.method;
     const result = this.evaluate(method, headers, validators);
     if (result.outcome !== 'proceed') return exchange.respond(preconditionResponse(result, this.answerHeaders(exchange, validators)));
@@ -80,13 +86,17 @@ export class EtagStep implements ActionStep {
     if (!safe && !this.options.rebuildAfterMethodEvaluation) return next();
     return then(next(), (value: unknown) => {
       const undecided = value === undefined || value === null;
-      if (safe) return this.sendValidators(exchange, validators, undecided), value;
+      if (safe) return (this.sendValidators(exchange, validators, undecided), value);
       return then(this.validators(exchange, true), (rebuilt) => (this.sendValidators(exchange, rebuilt, undecided), value));
     });
   }
 
   /** `content: true`: tag conditions wait for the body; date conditions are answered at once. */
-  private async runContent(exchange: ActionExchange, next: () => unknown, headers: Readonly<Record<string, string | readonly string[]>>): Promise<unknown> {
+  private async runContent(
+    exchange: ActionExchange,
+    next: () => unknown,
+    headers: Readonly<Record<string, string | readonly string[]>>,
+  ): Promise<unknown> {
     const method = exchange.request.method;
     const { lastModified } = await this.validators(exchange, false, false);
     const before: Validators = { lastModified, exists: true };
@@ -124,7 +134,11 @@ export class EtagStep implements ActionStep {
     return { ...problem, headers: { ...kept, ...problem.headers } };
   }
 
-  private evaluate(method: string, headers: Readonly<Record<string, string | readonly string[]>>, validators: Validators): PreconditionResult {
+  private evaluate(
+    method: string,
+    headers: Readonly<Record<string, string | readonly string[]>>,
+    validators: Validators,
+  ): PreconditionResult {
     return evaluatePreconditions({
       method,
       headers,
@@ -162,7 +176,8 @@ export class EtagStep implements ActionStep {
   private sendValidators(exchange: ActionExchange, validators: Validators, undecided: boolean): void {
     const sent: [string, string][] = [];
     if (validators.exists && validators.etag !== undefined) sent.push(['etag', validators.etag]);
-    if (validators.exists && validators.lastModified !== undefined) sent.push(['last-modified', lastModifiedField(validators.lastModified, this.clock.now())]);
+    if (validators.exists && validators.lastModified !== undefined)
+      sent.push(['last-modified', lastModifiedField(validators.lastModified, this.clock.now())]);
     for (const [name, value] of sent) if (exchange.getResponseHeader(name) === undefined) exchange.setResponseHeader(name, value);
     if (sent.length === 0 || !undecided) return;
     exchange.beforeResponseEnd((status) => {
@@ -176,7 +191,8 @@ export class EtagStep implements ActionStep {
     const headers: Record<string, HeaderValue> = { ...exchange.getResponseHeaders(), ...exchange.route.headers };
     for (const provider of this.#providers) Object.assign(headers, provider.notModifiedHeaders(exchange));
     if (validators.exists && validators.etag !== undefined) headers.etag = validators.etag;
-    if (validators.exists && validators.lastModified !== undefined) headers['last-modified'] = lastModifiedField(validators.lastModified, this.clock.now());
+    if (validators.exists && validators.lastModified !== undefined)
+      headers['last-modified'] = lastModifiedField(validators.lastModified, this.clock.now());
     return headers;
   }
 }

@@ -200,12 +200,7 @@ function parseDateField(field: HeaderFieldValue, now: number): number | undefine
  * evaluateIfRange('"v2"', '"v2"', undefined, Date.now()); // true
  * ```
  */
-export function evaluateIfRange(
-  field: HeaderFieldValue,
-  etag: string | undefined,
-  lastModified: number | undefined,
-  now: number,
-): boolean {
+export function evaluateIfRange(field: HeaderFieldValue, etag: string | undefined, lastModified: number | undefined, now: number): boolean {
   const value = typeof field === 'string' ? field : field !== undefined && field.length === 1 ? field[0] : undefined;
   if (typeof value !== 'string') return false;
   const tag = parseEntityTag(value);

@@ -28,9 +28,16 @@ export function preconditionResponse(
       ? new PreconditionFailedError(DETAILS[result.header])
       : result.outcome === 'precondition-required'
         ? new PreconditionRequiredError()
-        : new RequestHeaderFieldsTooLargeError(`${result.header === 'if-match' ? 'If-Match' : 'If-None-Match'} lists more entity tags than this server accepts`);
-  const body = Buffer.from(JSON.stringify({ type: 'about:blank', title: TITLES[error.httpCode], status: error.httpCode, detail: error.message }));
-  const problemHeaders: Record<string, HeaderValue> = { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store' };
+        : new RequestHeaderFieldsTooLargeError(
+            `${result.header === 'if-match' ? 'If-Match' : 'If-None-Match'} lists more entity tags than this server accepts`,
+          );
+  const body = Buffer.from(
+    JSON.stringify({ type: 'about:blank', title: TITLES[error.httpCode], status: error.httpCode, detail: error.message }),
+  );
+  const problemHeaders: Record<string, HeaderValue> = {
+    'content-type': 'application/problem+json; charset=utf-8',
+    'cache-control': 'no-store',
+  };
   if (result.outcome === 'precondition-failed' && headers.etag !== undefined) problemHeaders.etag = headers.etag;
   return { status: error.httpCode, headers: problemHeaders, body };
 }
@@ -60,7 +67,6 @@ export function notModifiedReplacementHeaders(headers: Readonly<Record<string, H
   return kept;
 }
 
-
 /**
  * Header fields a 304 Not Modified MUST carry when the 200 would have had them (RFC 9110
  * §15.4.5), lower-cased. Other representation metadata should be left out; `Last-Modified` is
@@ -71,14 +77,7 @@ export function notModifiedReplacementHeaders(headers: Readonly<Record<string, H
  * NOT_MODIFIED_HEADERS.includes('etag'); // true
  * ```
  */
-export const NOT_MODIFIED_HEADERS = Object.freeze([
-  'cache-control',
-  'content-location',
-  'date',
-  'etag',
-  'expires',
-  'vary',
-] as const);
+export const NOT_MODIFIED_HEADERS = Object.freeze(['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary'] as const);
 
 const REQUIRED = new Set<string>(NOT_MODIFIED_HEADERS);
 

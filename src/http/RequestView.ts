@@ -131,9 +131,7 @@ export abstract class LazyRequestView implements RequestView {
 
   currentUser(): Promise<unknown> {
     const checker = this.routeInfo.currentUserChecker;
-    return (this.#user ??= checker
-      ? Promise.resolve().then(() => checker(this.action))
-      : Promise.resolve(this.userFromRequest()));
+    return (this.#user ??= checker ? Promise.resolve().then(() => checker(this.action)) : Promise.resolve(this.userFromRequest()));
   }
 }
 

@@ -10,7 +10,16 @@ import { expressAdapter } from './express';
 import type { HostAdapter } from './HostAdapter';
 import { koaAdapter } from './koa';
 import type { RouteInfo } from './RequestView';
-import { bindSteps, declareStep, mayHaveSteps, routeDefinitions, type ActionStep, type RouteTarget, type RouteWideDefinition, type StepDefinition } from './steps';
+import {
+  bindSteps,
+  declareStep,
+  mayHaveSteps,
+  routeDefinitions,
+  type ActionStep,
+  type RouteTarget,
+  type RouteWideDefinition,
+  type StepDefinition,
+} from './steps';
 
 /*
  * The one place that hooks into routing-controllers. Its metadata storage is read while an app
@@ -51,7 +60,9 @@ const slots = new Map<Function, Map<string, Map<string, RouteSlot>>>();
 /** Routes built since the last `resetExtensions()`: `configureExtensions` re-validates them. */
 const builtSinceReset = new Set<RouteSlot>();
 let building: Build | undefined;
-let original: Pick<MetadataArgsStorage, 'filterActionsWithTarget' | 'filterParamsWithTargetAndMethod' | 'filterMiddlewareMetadatasForClasses'> | undefined;
+let original:
+  | Pick<MetadataArgsStorage, 'filterActionsWithTarget' | 'filterParamsWithTargetAndMethod' | 'filterMiddlewareMetadatasForClasses'>
+  | undefined;
 
 /**
  * The steps of one route (controller class × method × the route-wide steps of its app's
@@ -131,7 +142,10 @@ export function installHooks(): void {
 
   storage.filterMiddlewareMetadatasForClasses = function (classes: Function[]): MiddlewareMetadataArgs[] {
     trackBuild(classes);
-    const theirs = filterMiddlewareMetadatasForClasses.call(this, classes.filter((cls) => !middlewares.has(cls)));
+    const theirs = filterMiddlewareMetadatasForClasses.call(
+      this,
+      classes.filter((cls) => !middlewares.has(cls)),
+    );
     return classes
       .map((cls) => middlewares.get(cls)?.args ?? theirs.find((args) => args.target === cls))
       .filter((args): args is MiddlewareMetadataArgs => args !== undefined);
@@ -139,11 +153,13 @@ export function installHooks(): void {
 
   storage.filterActionsWithTarget = function (target: Function): ActionMetadataArgs[] {
     const extras = building?.extras ?? [];
-    return filterActionsWithTarget.call(this, target).map((args) =>
-      mayHaveSteps(target, args.method) || extras.some((extra) => extra.appliesTo(routeTarget(target, args.method, [args.type])))
-        ? { ...args, methodOverride: routeOverride(extras, args.methodOverride) }
-        : args,
-    );
+    return filterActionsWithTarget
+      .call(this, target)
+      .map((args) =>
+        mayHaveSteps(target, args.method) || extras.some((extra) => extra.appliesTo(routeTarget(target, args.method, [args.type])))
+          ? { ...args, methodOverride: routeOverride(extras, args.methodOverride) }
+          : args,
+      );
   };
 
   storage.filterParamsWithTargetAndMethod = function (target: Function, methodName: string) {
@@ -179,7 +195,11 @@ function routeTarget(controller: Function, methodName: string, types: readonly s
 
 /** The action types of a method's routes: those of the nearest class in the chain declaring it (routing-controllers' rule). */
 function actionTypes(storage: MetadataArgsStorage, controller: Function, methodName: string): string[] {
-  for (let target: unknown = controller; typeof target === 'function' && target !== Function.prototype; target = Object.getPrototypeOf(target)) {
+  for (
+    let target: unknown = controller;
+    typeof target === 'function' && target !== Function.prototype;
+    target = Object.getPrototypeOf(target)
+  ) {
     const types = original!.filterActionsWithTarget
       .call(storage, target as Function)
       .filter((args) => args.method === methodName)
@@ -233,7 +253,10 @@ function routeOverride(extras: readonly RouteWideDefinition[], previous: MethodO
   return function runRoute(actionMetadata: ActionMetadata, action: Action, params: unknown[]): unknown {
     const metadata = actionMetadata as unknown as ActionMetadataLike;
     runtime ??= {
-      slot: slotOf(routeTarget(metadata.target, metadata.method, actionTypes(getMetadataArgsStorage(), metadata.target, metadata.method)), extras),
+      slot: slotOf(
+        routeTarget(metadata.target, metadata.method, actionTypes(getMetadataArgsStorage(), metadata.target, metadata.method)),
+        extras,
+      ),
       adapter: action.context ? koaAdapter : expressAdapter,
       info: routeInfo(metadata),
     };
@@ -251,7 +274,11 @@ function routeOverride(extras: readonly RouteWideDefinition[], previous: MethodO
 function routeInfo(metadata: ActionMetadataLike): RouteInfo {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(metadata.headers ?? {})) headers[name.toLowerCase()] = String(value);
-  return { route: String(metadata.fullRoute), currentUserChecker: metadata.globalOptions?.currentUserChecker, headers: Object.freeze(headers) };
+  return {
+    route: String(metadata.fullRoute),
+    currentUserChecker: metadata.globalOptions?.currentUserChecker,
+    headers: Object.freeze(headers),
+  };
 }
 
 /**

@@ -82,7 +82,7 @@ export function mayHaveSteps(target: Function, methodName: string): boolean {
   const byPrototype = declarations.get(methodName);
   if (!byPrototype) return false;
   const base = target.prototype as object;
-  for (const prototype of byPrototype.keys()) if (prototype === base || base.isPrototypeOf(prototype)) return true;
+  for (const prototype of byPrototype.keys()) if (prototype === base || Object.prototype.isPrototypeOf.call(base, prototype)) return true;
   return false;
 }
 
@@ -94,7 +94,11 @@ export function mayHaveSteps(target: Function, methodName: string): boolean {
  */
 export function routeDefinitions(route: RouteTarget, extra: readonly RouteWideDefinition[]): StepDefinition[] {
   const byKind = new Map<string, StepDefinition[]>();
-  for (let prototype = route.controller.prototype as object | null; prototype && prototype !== Object.prototype; prototype = Object.getPrototypeOf(prototype)) {
+  for (
+    let prototype = route.controller.prototype as object | null;
+    prototype && prototype !== Object.prototype;
+    prototype = Object.getPrototypeOf(prototype)
+  ) {
     const seenHere = new Map<string, StepDefinition[]>();
     for (const definition of declaredSteps(prototype, route.methodName)) {
       if (byKind.has(definition.kind)) continue;
@@ -120,7 +124,11 @@ export interface RouteWideDefinition extends StepDefinition {
  * order), and links the steps. Throws what a definition's `bind` throws.
  * @internal
  */
-export function bindSteps(route: RouteTarget, definitions: readonly StepDefinition[], settings: Readonly<ExtensionsSettings>): ActionStep[] {
+export function bindSteps(
+  route: RouteTarget,
+  definitions: readonly StepDefinition[],
+  settings: Readonly<ExtensionsSettings>,
+): ActionStep[] {
   const steps: ActionStep[] = [];
   for (const definition of definitions) {
     const step = definition.bind(route, settings);

@@ -181,13 +181,16 @@ const POSITIVE_MS = ['leaseMs', 'lockTimeoutMs', 'maxWaitMs', 'ttl', 'maxBodyByt
  */
 export function validateIdempotencyOptions(value: unknown, owner: string): Readonly<IdempotencyKeyOptions> {
   if (value === undefined) return Object.freeze({});
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(owner, 'options', 'an object', value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidOptionError(owner, 'options', 'an object', value);
   const options = value as IdempotencyKeyOptions;
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
   }
-  const { header, optional, strict, conflictStatusCode, storeOnStatuses, cache, lock, inFlight, retryAfterSeconds, keyFunc, fingerprint } = options;
-  if (header !== undefined && !(typeof header === 'string' && TOKEN.test(header))) throw new InvalidOptionError(owner, 'header', 'a header field name', header);
+  const { header, optional, strict, conflictStatusCode, storeOnStatuses, cache, lock, inFlight, retryAfterSeconds, keyFunc, fingerprint } =
+    options;
+  if (header !== undefined && !(typeof header === 'string' && TOKEN.test(header)))
+    throw new InvalidOptionError(owner, 'header', 'a header field name', header);
   for (const [name, flag] of [
     ['optional', optional],
     ['strict', strict],
@@ -215,7 +218,12 @@ export function validateIdempotencyOptions(value: unknown, owner: string): Reado
   for (const name of POSITIVE_MS) {
     const number = options[name];
     if (number !== undefined && !(typeof number === 'number' && Number.isFinite(number) && number > 0)) {
-      throw new InvalidOptionError(owner, name, name === 'maxBodyBytes' ? 'a positive number of bytes' : 'a positive number of milliseconds', number);
+      throw new InvalidOptionError(
+        owner,
+        name,
+        name === 'maxBodyBytes' ? 'a positive number of bytes' : 'a positive number of milliseconds',
+        number,
+      );
     }
   }
   if (retryAfterSeconds !== undefined && !(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0)) {
@@ -266,11 +274,16 @@ export interface ResolvedIdempotencyOptions {
  * name or a bad pairing throws `InvalidOptionError` naming `owner`.
  * @internal
  */
-export function resolveIdempotencyOptions(options: IdempotencyKeyOptions, settings: Readonly<ExtensionsSettings>, owner: string): ResolvedIdempotencyOptions {
+export function resolveIdempotencyOptions(
+  options: IdempotencyKeyOptions,
+  settings: Readonly<ExtensionsSettings>,
+  owner: string,
+): ResolvedIdempotencyOptions {
   const merged = { ...DEFAULT_IDEMPOTENCY_OPTIONS, ...settings.idempotency, ...options };
   const lock = resolveLock(settings.locks, merged.lock, owner);
   const cache = merged.cache;
-  if (cache === undefined) throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage (settings.idempotency.cache has none)', cache);
+  if (cache === undefined)
+    throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage (settings.idempotency.cache has none)', cache);
   const storage = typeof cache === 'string' ? resolveStorage(settings.caches, cache, owner) : cache;
   if (typeof cache !== 'string' && storage.scope === 'process' && lock.scope !== 'process') {
     throw new InvalidOptionError(

@@ -38,7 +38,11 @@ export interface IdempotencyRecord {
 }
 
 /** Builds the stored form of a response (headers already filtered). */
-export function encodeResponse(status: number, headers: Readonly<Record<string, HeaderValue>>, body: Buffer | null): StoredIdempotentResponse {
+export function encodeResponse(
+  status: number,
+  headers: Readonly<Record<string, HeaderValue>>,
+  body: Buffer | null,
+): StoredIdempotentResponse {
   const plain: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];

@@ -15,8 +15,7 @@ const localCompleted = new WeakMap<object, Map<string, IdempotencyRecord>>();
 
 /** A record as the clock sees it now. */
 export type RecordView =
-  | { readonly state: 'absent' }
-  | { readonly state: 'completed' | 'in-flight' | 'orphan'; readonly record: IdempotencyRecord };
+  { readonly state: 'absent' } | { readonly state: 'completed' | 'in-flight' | 'orphan'; readonly record: IdempotencyRecord };
 
 /** A successful claim: the identity every later write of this owner is checked against. */
 export interface Claim {

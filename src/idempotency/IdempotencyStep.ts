@@ -49,7 +49,12 @@ export class IdempotencyStep implements ActionStep {
     }
     if (parsed.kind === 'invalid') return this.problem(exchange, options, 'invalid-key', `${options.header} is invalid: ${parsed.reason}`);
     if (options.anonymous === 'reject' && isAnonymous(await request.currentUser())) {
-      return this.problem(exchange, options, 'scope-required', `${request.method} ${request.route} accepts ${options.header} only from authenticated clients`);
+      return this.problem(
+        exchange,
+        options,
+        'scope-required',
+        `${request.method} ${request.route} accepts ${options.header} only from authenticated clients`,
+      );
     }
     exchange.set(PARSED_IDEMPOTENCY_KEY, { header: options.header, key: parsed.key });
     const recordKey = await options.keyFunc(exchange);
@@ -60,7 +65,14 @@ export class IdempotencyStep implements ActionStep {
     return this.decide(exchange, next, options, parsed.key, recordKey, fp);
   }
 
-  private async decide(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, recordKey: string, fp: string | null): Promise<unknown> {
+  private async decide(
+    exchange: ActionExchange,
+    next: () => unknown,
+    options: ResolvedIdempotencyOptions,
+    key: string,
+    recordKey: string,
+    fp: string | null,
+  ): Promise<unknown> {
     const route = exchange.request.route;
     // 'locked' waits for the key as long as for the lock around a claim (django-idempotency-key).
     const deadline = Date.now() + (options.inFlight === 'locked' ? options.lockTimeoutMs : options.maxWaitMs);
@@ -106,15 +118,32 @@ export class IdempotencyStep implements ActionStep {
   }
 
   /** A completed record: 422 for another request, else its replay (or the manual action). */
-  private recorded(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, recordKey: string, fp: string | null, record: IdempotencyRecord): unknown {
+  private recorded(
+    exchange: ActionExchange,
+    next: () => unknown,
+    options: ResolvedIdempotencyOptions,
+    key: string,
+    recordKey: string,
+    fp: string | null,
+    record: IdempotencyRecord,
+  ): unknown {
     if (isMismatch(record, fp)) return this.mismatch(exchange, options, recordKey);
     const stored = record.response as StoredIdempotentResponse;
     if (this.mode === 'manual') {
-      exchange.exposeToAction('idempotency', { key, exists: true, response: stored.body === null ? undefined : decodeResponse(stored) } satisfies IdempotencyInfo);
+      exchange.exposeToAction('idempotency', {
+        key,
+        exists: true,
+        response: stored.body === null ? undefined : decodeResponse(stored),
+      } satisfies IdempotencyInfo);
       return next();
     }
     if (stored.body === null) {
-      return this.problem(exchange, options, 'replay-unavailable', `the response to this ${options.header} was too large to keep; it is not executed again`);
+      return this.problem(
+        exchange,
+        options,
+        'replay-unavailable',
+        `the response to this ${options.header} was too large to keep; it is not executed again`,
+      );
     }
     this.publish('replayed', exchange.request.route, recordKey);
     return exchange.respond(replayResponse(stored, options.conflictStatusCode));
@@ -127,7 +156,8 @@ export class IdempotencyStep implements ActionStep {
 
   private execute(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, key: string, claim: Claim): unknown {
     this.publish(claim.takeover ? 'takeover' : 'claimed', exchange.request.route, claim.key);
-    if (this.mode === 'manual') exchange.exposeToAction('idempotency', { key, exists: false, response: undefined } satisfies IdempotencyInfo);
+    if (this.mode === 'manual')
+      exchange.exposeToAction('idempotency', { key, exists: false, response: undefined } satisfies IdempotencyInfo);
     return runClaimedAction(exchange, next, options, claim);
   }
 

@@ -55,8 +55,10 @@ export class MemoryRecordStorage implements Storage {
 
   constructor(options: MemoryRecordStorageOptions = {}) {
     const { maxBytes, now } = { ...DEFAULT_MEMORY_RECORD_STORAGE_OPTIONS, ...withoutUndefined(options) };
-    if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new InvalidOptionError('MemoryRecordStorage', 'maxBytes', 'a positive integer', maxBytes);
-    if (typeof now !== 'function') throw new InvalidOptionError('MemoryRecordStorage', 'now', 'a function returning epoch milliseconds', now);
+    if (!(Number.isInteger(maxBytes) && maxBytes > 0))
+      throw new InvalidOptionError('MemoryRecordStorage', 'maxBytes', 'a positive integer', maxBytes);
+    if (typeof now !== 'function')
+      throw new InvalidOptionError('MemoryRecordStorage', 'now', 'a function returning epoch milliseconds', now);
     this.maxBytes = maxBytes;
     this.now = now;
   }
@@ -91,7 +93,9 @@ export class MemoryRecordStorage implements Storage {
     if (previous === undefined && this.totalBytes + bytes > this.maxBytes) {
       this.sweep();
       if (this.totalBytes + bytes > this.maxBytes) {
-        return Promise.reject(new StorageError('set', `the idempotency record store is full (${this.totalBytes} of ${this.maxBytes} bytes used)`));
+        return Promise.reject(
+          new StorageError('set', `the idempotency record store is full (${this.totalBytes} of ${this.maxBytes} bytes used)`),
+        );
       }
     }
     if (previous !== undefined) this.remove(key, previous);

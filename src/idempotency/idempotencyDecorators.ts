@@ -2,9 +2,8 @@ import { ConflictingDecoratorsError } from '../errors';
 import { declareRouteStep, methodId } from '../http/routingControllers';
 import { declaredSteps, type RouteTarget, type StepDefinition } from '../http/steps';
 import type { ExtensionsSettings } from '../settings';
-import type { IdempotencyInfo } from './IdempotencyStep';
-import { resolveIdempotencyOptions, validateIdempotencyOptions, type IdempotencyKeyOptions } from './IdempotencyKeyOptions';
 import { IdempotencyStep, type IdempotencyMode } from './IdempotencyStep';
+import { resolveIdempotencyOptions, validateIdempotencyOptions, type IdempotencyKeyOptions } from './IdempotencyKeyOptions';
 
 /** Steps of this kind on a subclass's method replace the base class's (one idempotency decorator per route). */
 export const IDEMPOTENCY_KIND = 'idempotency';
@@ -34,7 +33,7 @@ export function idempotencyKey(options?: IdempotencyKeyOptions): MethodDecorator
  * Like `@idempotencyKey` (key checks, 422 on reuse with another request, in-flight handling,
  * storing the first outcome), but a duplicate of a completed request runs the action too: the
  * action decides what to answer from `req.idempotency` (Koa: `ctx.state.idempotency`), an
- * {@link IdempotencyInfo} `{ key, exists, response }` (django-idempotency-key's manual mode).
+ * `IdempotencyInfo` `{ key, exists, response }` (django-idempotency-key's manual mode).
  *
  * @param options - see {@link IdempotencyKeyOptions}
  * @example
@@ -66,7 +65,12 @@ export function idempotencyKeyManual(options?: IdempotencyKeyOptions): MethodDec
  */
 export function idempotencyKeyExempt(): MethodDecorator {
   return (target, methodName) => {
-    declareOnce(target, String(methodName), { kind: IDEMPOTENCY_KIND, stage: 'idempotency', name: '@idempotencyKeyExempt', bind: () => undefined });
+    declareOnce(target, String(methodName), {
+      kind: IDEMPOTENCY_KIND,
+      stage: 'idempotency',
+      name: '@idempotencyKeyExempt',
+      bind: () => undefined,
+    });
   };
 }
 
@@ -80,7 +84,8 @@ export const OPT_OUT_DEFINITION = {
   stage: 'idempotency',
   name: 'IdempotencyKeyMiddleware',
   appliesTo: (route: RouteTarget) => route.actionTypes.some((type) => UNSAFE_ACTION_TYPES.has(type)),
-  bind: (route: RouteTarget, settings: Readonly<ExtensionsSettings>) => bindStep('IdempotencyKeyMiddleware', 'opt-out', {}, route, settings),
+  bind: (route: RouteTarget, settings: Readonly<ExtensionsSettings>) =>
+    bindStep('IdempotencyKeyMiddleware', 'opt-out', {}, route, settings),
 } as const satisfies StepDefinition & { appliesTo(route: RouteTarget): boolean };
 
 const UNSAFE_ACTION_TYPES: ReadonlySet<string> = new Set(['post', 'put', 'patch', 'delete']);
@@ -97,7 +102,13 @@ function idempotencyDecorator(name: string, mode: IdempotencyMode, options: Idem
   };
 }
 
-function bindStep(name: string, mode: IdempotencyMode, options: IdempotencyKeyOptions, route: RouteTarget, settings: Readonly<ExtensionsSettings>): IdempotencyStep {
+function bindStep(
+  name: string,
+  mode: IdempotencyMode,
+  options: IdempotencyKeyOptions,
+  route: RouteTarget,
+  settings: Readonly<ExtensionsSettings>,
+): IdempotencyStep {
   return new IdempotencyStep(name, mode, resolveIdempotencyOptions(options, settings, `${name} on ${route.id}`));
 }
 

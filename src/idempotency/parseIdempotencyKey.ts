@@ -3,9 +3,7 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /** What the `Idempotency-Key` field lines of a request amount to. */
 export type ParsedIdempotencyKey =
-  | { readonly kind: 'key'; readonly key: string }
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'invalid'; readonly reason: string };
+  { readonly kind: 'key'; readonly key: string } | { readonly kind: 'missing' } | { readonly kind: 'invalid'; readonly reason: string };
 
 const BARE = /^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$/;
 

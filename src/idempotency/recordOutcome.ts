@@ -7,7 +7,19 @@ import type { LocalFlight } from './runClaimedAction';
 import type { ResolvedIdempotencyOptions } from './IdempotencyKeyOptions';
 
 /** Request-specific headers never replayed, on top of what the cache never stores (research §3.8). */
-const UNREPLAYED = new Set(['x-request-id', 'request-id', 'x-correlation-id', 'server', 'retry-after', 'idempotent-replayed', 'ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+const UNREPLAYED = new Set([
+  'x-request-id',
+  'request-id',
+  'x-correlation-id',
+  'server',
+  'retry-after',
+  'idempotent-replayed',
+  'ratelimit',
+  'ratelimit-policy',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+]);
 const COMPLETION_RETRY_DELAYS_MS = [50, 200, 500];
 
 /**
@@ -22,10 +34,20 @@ const COMPLETION_RETRY_DELAYS_MS = [50, 200, 500];
  * exchange.onResponseCaptured(maxBodyBytes, (result) => recordOutcome(options, claim, result, route, flight));
  * ```
  */
-export function recordOutcome(options: ResolvedIdempotencyOptions, claim: Claim, result: CaptureResult, route: string, flight: LocalFlight): Promise<void> {
+export function recordOutcome(
+  options: ResolvedIdempotencyOptions,
+  claim: Claim,
+  result: CaptureResult,
+  route: string,
+  flight: LocalFlight,
+): Promise<void> {
   const status = statusOf(result);
   const keep = options.storeOnStatuses.has(status) && (result.complete || result.reason === 'too-large');
-  const stored = !keep ? undefined : result.complete ? encodeResponse(status, replayableHeaders(result.response), result.response.body) : encodeResponse(status, {}, null);
+  const stored = !keep
+    ? undefined
+    : result.complete
+      ? encodeResponse(status, replayableHeaders(result.response), result.response.body)
+      : encodeResponse(status, {}, null);
   const attempt = async (): Promise<boolean> => {
     try {
       const owned = stored ? await options.records.complete(claim, stored) : await options.records.release(claim);
@@ -70,4 +92,3 @@ function replayableHeaders(response: CapturedResponse): Record<string, string | 
   for (const name of Object.keys(kept)) if (UNREPLAYED.has(name)) delete kept[name];
   return kept;
 }
-

@@ -33,6 +33,12 @@ export function replayResponse(stored: StoredIdempotentResponse, conflictStatusC
     headers: Object.freeze({ ...decoded.headers, 'idempotent-replayed': 'true' }),
     body: decoded.body,
   });
-  if (Object.isExtensible(holder)) Object.defineProperty(holder, REPLAY, { value: { conflictStatusCode, response }, enumerable: false, configurable: true, writable: true });
+  if (Object.isExtensible(holder))
+    Object.defineProperty(holder, REPLAY, {
+      value: { conflictStatusCode, response },
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
   return response;
 }

@@ -24,7 +24,12 @@ const ABORTED_END_MAX_MS = 1_000;
  * if ('claim' in outcome) return runClaimedAction(exchange, next, options, outcome.claim);
  * ```
  */
-export function runClaimedAction(exchange: ActionExchange, next: () => unknown, options: ResolvedIdempotencyOptions, claim: Claim): unknown {
+export function runClaimedAction(
+  exchange: ActionExchange,
+  next: () => unknown,
+  options: ResolvedIdempotencyOptions,
+  claim: Claim,
+): unknown {
   const route = exchange.request.route;
   const flight = startLocalFlight(options.records.storage, claim.key);
   const stopRenewal = renewWhileRunning(options.records, options.clock, options.leaseMs, claim, route);

@@ -71,7 +71,9 @@ export function resolveKeyFunc(keyFunc: unknown, owner: string, option: string, 
       const method = (context.controller as Record<string, unknown>)[keyFunc];
       if (typeof method !== 'function') {
         const controller = controllerName(context.controller);
-        return Promise.reject(new ExtensionsError(`${owner}: option ${option} names method "${keyFunc}", but ${controller} has no such method`));
+        return Promise.reject(
+          new ExtensionsError(`${owner}: option ${option} names method "${keyFunc}", but ${controller} has no such method`),
+        );
       }
       try {
         return settle(method.call(context.controller, context), owner, option);
@@ -96,5 +98,11 @@ function isClass(fn: Function): boolean {
 }
 
 function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return value === null
+    ? 'null'
+    : typeof value === 'object'
+      ? 'an object'
+      : typeof value === 'string'
+        ? JSON.stringify(value)
+        : String(value);
 }

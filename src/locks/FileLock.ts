@@ -87,12 +87,14 @@ export class FileLock implements Lock {
     if (typeof resolved.directory !== 'string' || resolved.directory === '') {
       throw new InvalidOptionError(owner, 'directory', 'a directory path', resolved.directory);
     }
-    if (!isNumberAtLeast(resolved.staleMs, 2000)) throw new InvalidOptionError(owner, 'staleMs', 'a number of milliseconds >= 2000', resolved.staleMs);
+    if (!isNumberAtLeast(resolved.staleMs, 2000))
+      throw new InvalidOptionError(owner, 'staleMs', 'a number of milliseconds >= 2000', resolved.staleMs);
     const updateMs = resolved.updateMs ?? resolved.staleMs / 2;
     if (!isNumberAtLeast(updateMs, 1000) || updateMs > resolved.staleMs / 2) {
       throw new InvalidOptionError(owner, 'updateMs', 'a number of milliseconds between 1000 and staleMs / 2', updateMs);
     }
-    if (!isNumberAtLeast(resolved.retryMinMs, 1)) throw new InvalidOptionError(owner, 'retryMinMs', 'a number of milliseconds >= 1', resolved.retryMinMs);
+    if (!isNumberAtLeast(resolved.retryMinMs, 1))
+      throw new InvalidOptionError(owner, 'retryMinMs', 'a number of milliseconds >= 1', resolved.retryMinMs);
     if (!isNumberAtLeast(resolved.retryMaxMs, resolved.retryMinMs)) {
       throw new InvalidOptionError(owner, 'retryMaxMs', 'a number of milliseconds >= retryMinMs', resolved.retryMaxMs);
     }
@@ -110,7 +112,11 @@ export class FileLock implements Lock {
       await (this.directoryReady ??= mkdir(this.directory, { recursive: true }));
       const path = join(this.directory, createHash('sha256').update(key).digest('hex'));
       const onCompromised = (error: Error): void => {
-        this.lose(key, gate.token, new LockError(`file lock "${key}" was compromised (taken over as stale): ${error.message}`, { cause: error }));
+        this.lose(
+          key,
+          gate.token,
+          new LockError(`file lock "${key}" was compromised (taken over as stale): ${error.message}`, { cause: error }),
+        );
       };
       const unlock = await retryUntil(() => this.tryLock(key, path, onCompromised), deadline, this.backoff);
       if (unlock === undefined) throw new LockTimeoutError(key, waitMs);

@@ -143,5 +143,11 @@ export class InProcessLock implements Lock {
 
 function isClock(value: unknown): value is Clock {
   const clock = value as Clock | null;
-  return typeof clock === 'object' && clock !== null && typeof clock.now === 'function' && typeof clock.setTimeout === 'function' && typeof clock.clearTimeout === 'function';
+  return (
+    typeof clock === 'object' &&
+    clock !== null &&
+    typeof clock.now === 'function' &&
+    typeof clock.setTimeout === 'function' &&
+    typeof clock.clearTimeout === 'function'
+  );
 }

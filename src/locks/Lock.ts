@@ -102,7 +102,9 @@ export function isLock(value: unknown): value is Lock {
 export function resolveLock(locks: Readonly<Record<string, Lock>>, nameOrInstance: unknown, owner: string, option = 'lock'): Lock {
   if (isLock(nameOrInstance)) return nameOrInstance;
   if (typeof nameOrInstance !== 'string' || !Object.hasOwn(locks, nameOrInstance)) {
-    const names = Object.keys(locks).map((name) => `"${name}"`).join(', ');
+    const names = Object.keys(locks)
+      .map((name) => `"${name}"`)
+      .join(', ');
     throw new InvalidOptionError(owner, option, `a Lock or one of the configured locks (${names})`, nameOrInstance);
   }
   return locks[nameOrInstance];

@@ -93,9 +93,11 @@ export class RedisLock implements Lock {
     if (typeof resolved.prefix !== 'string') throw new InvalidOptionError(owner, 'prefix', 'a string', resolved.prefix);
     for (const name of ['commandTimeoutMs', 'retryMinMs', 'retryMaxMs'] as const) {
       const value = resolved[name];
-      if (!(typeof value === 'number' && Number.isFinite(value) && value >= 1)) throw new InvalidOptionError(owner, name, 'a number of milliseconds >= 1', value);
+      if (!(typeof value === 'number' && Number.isFinite(value) && value >= 1))
+        throw new InvalidOptionError(owner, name, 'a number of milliseconds >= 1', value);
     }
-    if (resolved.retryMaxMs < resolved.retryMinMs) throw new InvalidOptionError(owner, 'retryMaxMs', 'a number of milliseconds >= retryMinMs', resolved.retryMaxMs);
+    if (resolved.retryMaxMs < resolved.retryMinMs)
+      throw new InvalidOptionError(owner, 'retryMaxMs', 'a number of milliseconds >= retryMinMs', resolved.retryMaxMs);
     this.prefix = resolved.prefix;
     this.commandTimeoutMs = resolved.commandTimeoutMs;
     this.backoff = { minMs: resolved.retryMinMs, maxMs: resolved.retryMaxMs };
@@ -110,10 +112,16 @@ export class RedisLock implements Lock {
     const deadline = Date.now() + waitMs;
     const gate = await this.gate.acquire(key, { ttlMs: ttlMs + waitMs, waitMs });
     try {
-      const fence = await retryUntil(async () => {
-        const reply = Number(await this.run('acquire', key, ACQUIRE, [this.lockKey(key), `${this.prefix}fence`], [gate.token, String(ttlMs)]));
-        return reply > 0 ? reply : undefined;
-      }, deadline, this.backoff);
+      const fence = await retryUntil(
+        async () => {
+          const reply = Number(
+            await this.run('acquire', key, ACQUIRE, [this.lockKey(key), `${this.prefix}fence`], [gate.token, String(ttlMs)]),
+          );
+          return reply > 0 ? reply : undefined;
+        },
+        deadline,
+        this.backoff,
+      );
       if (fence === undefined) throw new LockTimeoutError(key, waitMs);
       const held: Held = { token: gate.token, gate, controller: new AbortController() };
       this.held.set(key, held);
@@ -180,7 +188,9 @@ export class RedisLock implements Lock {
       return await withTimeout(this.client.eval(script, { keys, arguments: args }), this.commandTimeoutMs, timeout);
     } catch (error) {
       if (error instanceof LockError) throw error;
-      throw new LockError(`redis lock "${key}": ${operation} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new LockError(`redis lock "${key}": ${operation} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -196,7 +206,8 @@ function createOwnClient(url: string, timeoutMs: number): RedisLockClient {
 
 function toClient(target: unknown): RedisLockClient {
   const candidate = isClient(target) ? target : (target as { client?: unknown } | null)?.client;
-  if (!isClient(candidate)) throw new InvalidOptionError(owner, 'client', 'a node-redis v5 client, an @keyv/redis store or a redis:// URL', target);
+  if (!isClient(candidate))
+    throw new InvalidOptionError(owner, 'client', 'a node-redis v5 client, an @keyv/redis store or a redis:// URL', target);
   return candidate;
 }
 

@@ -2,7 +2,6 @@
 import { InvalidOptionError } from '../errors';
 import type { Lock, LockAcquireOptions, LockHandle } from './Lock';
 
-
 /**
  * Checks the arguments of `Lock.acquire` and fills the defaults (`waitMs: 0`).
  * @internal
@@ -29,7 +28,6 @@ export function assertTtl(owner: string, ttlMs: number): void {
     throw new InvalidOptionError(owner, 'ttlMs', 'a positive number of milliseconds', ttlMs);
   }
 }
-
 
 /**
  * The handle every built-in lock returns: it forwards `renew` and `release` to its lock with its
@@ -70,7 +68,11 @@ export interface RetryBackoff {
  * Errors thrown by `attempt` propagate at once: a failing backend is not a busy lock.
  * @internal
  */
-export async function retryUntil<T>(attempt: () => Promise<T | undefined>, deadline: number, backoff: RetryBackoff): Promise<T | undefined> {
+export async function retryUntil<T>(
+  attempt: () => Promise<T | undefined>,
+  deadline: number,
+  backoff: RetryBackoff,
+): Promise<T | undefined> {
   for (let round = 0; ; round += 1) {
     const result = await attempt();
     if (result !== undefined) return result;

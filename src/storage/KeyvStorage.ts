@@ -90,9 +90,10 @@ export class KeyvStorage implements Storage {
   getMany<T = unknown>(keys: readonly string[], options?: StorageCallOptions): Promise<Array<T | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
     // Without a native getMany, keyv reads keys one by one and drops the failures (allSettled).
-    const read = typeof (this.strict.store as { getMany?: unknown }).getMany === 'function'
-      ? () => this.strict.getMany<T>([...keys])
-      : () => Promise.all(keys.map((key) => this.strict.get<T>(key)));
+    const read =
+      typeof (this.strict.store as { getMany?: unknown }).getMany === 'function'
+        ? () => this.strict.getMany<T>([...keys])
+        : () => Promise.all(keys.map((key) => this.strict.get<T>(key)));
     return this.run('getMany', options, read);
   }
 
@@ -156,8 +157,15 @@ function detectScope(store: unknown): LockScope {
  */
 export function isKeyvLike(value: unknown): value is Keyv {
   const keyv = value as Keyv | null;
-  return typeof keyv === 'object' && keyv !== null && typeof keyv.get === 'function' && typeof keyv.set === 'function'
-    && typeof keyv.delete === 'function' && typeof keyv.on === 'function' && 'store' in keyv;
+  return (
+    typeof keyv === 'object' &&
+    keyv !== null &&
+    typeof keyv.get === 'function' &&
+    typeof keyv.set === 'function' &&
+    typeof keyv.delete === 'function' &&
+    typeof keyv.on === 'function' &&
+    'store' in keyv
+  );
 }
 
 function ignore(): void {}

@@ -59,9 +59,11 @@ export class LruStore extends EventEmitter {
     super();
     const resolved = { ...DEFAULT_LRU_STORE_OPTIONS, ...withoutUndefined(options) };
     for (const name of ['maxEntries', 'maxBytes'] as const) {
-      if (!(Number.isInteger(resolved[name]) && resolved[name] > 0)) throw new InvalidOptionError('LruStore', name, 'a positive integer', resolved[name]);
+      if (!(Number.isInteger(resolved[name]) && resolved[name] > 0))
+        throw new InvalidOptionError('LruStore', name, 'a positive integer', resolved[name]);
     }
-    if (typeof resolved.now !== 'function') throw new InvalidOptionError('LruStore', 'now', 'a function returning epoch milliseconds', resolved.now);
+    if (typeof resolved.now !== 'function')
+      throw new InvalidOptionError('LruStore', 'now', 'a function returning epoch milliseconds', resolved.now);
     this.maxEntries = resolved.maxEntries;
     this.maxBytes = resolved.maxBytes;
     this.now = resolved.now;

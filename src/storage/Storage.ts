@@ -79,7 +79,9 @@ export function toStorage(value: unknown, owner: string, option = 'cache'): Stor
  */
 export function resolveStorage(caches: Readonly<Record<string, unknown>>, name: unknown, owner: string, option = 'cache'): Storage {
   if (typeof name !== 'string' || !Object.hasOwn(caches, name)) {
-    const names = Object.keys(caches).map((known) => `"${known}"`).join(', ');
+    const names = Object.keys(caches)
+      .map((known) => `"${known}"`)
+      .join(', ');
     throw new InvalidOptionError(owner, option, `one of the configured caches (${names})`, name);
   }
   return toStorage(caches[name], owner, option);

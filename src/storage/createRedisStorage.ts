@@ -43,7 +43,10 @@ const owner = 'createRedisStorage';
  * configureExtensions({ caches: { default: createRedisStorage('redis://127.0.0.1:6380', { namespace: 'shop' }) } });
  * ```
  */
-export function createRedisStorage(target: string | RedisClientConnectionType | KeyvRedis<unknown>, options: RedisStorageOptions = {}): KeyvStorage {
+export function createRedisStorage(
+  target: string | RedisClientConnectionType | KeyvRedis<unknown>,
+  options: RedisStorageOptions = {},
+): KeyvStorage {
   const namespaceGiven = options.namespace !== undefined;
   const resolved = { ...DEFAULT_REDIS_STORAGE_OPTIONS, ...withoutUndefined(options) };
   if (typeof resolved.namespace !== 'string' || resolved.namespace === '') {

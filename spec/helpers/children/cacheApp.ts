@@ -9,7 +9,8 @@
 // Requests to /held/* are counted in Redis on arrival (INCR <ns>:arrived), so the test knows
 // when all of them are in flight.
 import 'reflect-metadata';
-import KeyvRedis, { createClient } from '@keyv/redis';
+import type KeyvRedis from '@keyv/redis';
+import { createClient } from '@keyv/redis';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createExpressServer, createKoaServer, Get, JsonController, Param, Patch } from 'routing-controllers';

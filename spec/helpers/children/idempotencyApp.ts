@@ -62,7 +62,10 @@ class OrdersController {
 
 async function main(): Promise<void> {
   await client.connect();
-  const lock = lockKind === 'file' ? new FileLock({ directory: lockDirectory, staleMs: 2_000 }) : new RedisLock(redisUrl, { prefix: `${namespace}:lock:` });
+  const lock =
+    lockKind === 'file'
+      ? new FileLock({ directory: lockDirectory, staleMs: 2_000 })
+      : new RedisLock(redisUrl, { prefix: `${namespace}:lock:` });
   const storage = createRedisStorage(redisUrl, { namespace });
   // Connect before taking traffic: the store's client has no offline queue while it connects.
   await storage.get('warm-up');

@@ -47,7 +47,10 @@ describe('ArgsKeyBit', () => {
 
   for (const bad of [42, [-1], [1.5], ['0'], 'all']) {
     it(`rejects params ${JSON.stringify(bad)} at construction`, () => {
-      expect(() => new ArgsKeyBit(bad as never)).to.throw(InvalidOptionError, /ArgsKeyBit: option params must be '\*', null or an array of argument positions/);
+      expect(() => new ArgsKeyBit(bad as never)).to.throw(
+        InvalidOptionError,
+        /ArgsKeyBit: option params must be '\*', null or an array of argument positions/,
+      );
     });
   }
 });

@@ -27,13 +27,19 @@ describe('HeadersKeyBit', () => {
   it("returns all headers for '*'", () => {
     const bit = new HeadersKeyBit('*');
 
-    expect(bit.getData(context, bit.params)).to.deep.equal({ 'accept-language': 'Ru', 'x-geobase-id': '123', 'content-type': 'application/json' });
+    expect(bit.getData(context, bit.params)).to.deep.equal({
+      'accept-language': 'Ru',
+      'x-geobase-id': '123',
+      'content-type': 'application/json',
+    });
   });
 
   it('returns repeated field lines combined', () => {
     const bit = new HeadersKeyBit(['accept']);
 
-    expect(bit.getData(keyContext({ headers: { accept: ['text/html', 'application/json'] } }), bit.params)).to.deep.equal({ accept: 'text/html, application/json' });
+    expect(bit.getData(keyContext({ headers: { accept: ['text/html', 'application/json'] } }), bit.params)).to.deep.equal({
+      accept: 'text/html, application/json',
+    });
   });
 
   it('returns {} for null', () => {
@@ -41,6 +47,9 @@ describe('HeadersKeyBit', () => {
   });
 
   it('rejects params that are not names at construction', () => {
-    expect(() => new HeadersKeyBit(42 as never)).to.throw(InvalidOptionError, 'HeadersKeyBit: option params must be \'*\', null or an array of names, got 42');
+    expect(() => new HeadersKeyBit(42 as never)).to.throw(
+      InvalidOptionError,
+      "HeadersKeyBit: option params must be '*', null or an array of names, got 42",
+    );
   });
 });

@@ -10,7 +10,14 @@ describe('PaginationKeyBit', () => {
   }
 
   it('reads page, pageSize, page_size, limit, offset and cursor by default, nothing else', () => {
-    expect(dataOf(new PaginationKeyBit())).to.deep.equal({ page: '1', pageSize: '20', page_size: '10', limit: '5', offset: '15', cursor: 'foo' });
+    expect(dataOf(new PaginationKeyBit())).to.deep.equal({
+      page: '1',
+      pageSize: '20',
+      page_size: '10',
+      limit: '5',
+      offset: '15',
+      cursor: 'foo',
+    });
   });
 
   it('returns {} when the query has no pagination parameter', () => {

@@ -69,7 +69,10 @@ describe('RecordKeyBit', () => {
   });
 
   it('reads through sourceKey', () => {
-    expect(dataOf(new UpperSourceKeyBit(['name', 'geobase_id']), { NAME: 'London', GEOBASE_ID: 123 })).to.deep.equal({ name: 'London', geobase_id: 123 });
+    expect(dataOf(new UpperSourceKeyBit(['name', 'geobase_id']), { NAME: 'London', GEOBASE_ID: 123 })).to.deep.equal({
+      name: 'London',
+      geobase_id: 123,
+    });
   });
 
   it('writes through dataKey', () => {

@@ -4,7 +4,14 @@ import { RequestMetaKeyBit } from '../../../src/keys/bits/RequestMetaKeyBit';
 import { keyContext } from '../context';
 
 describe('RequestMetaKeyBit', () => {
-  const context = keyContext({ method: 'POST', url: '/books/1?x=1', route: '/books/:id', ip: '10.0.0.7', host: 'example.org', protocol: 'https' });
+  const context = keyContext({
+    method: 'POST',
+    url: '/books/1?x=1',
+    route: '/books/:id',
+    ip: '10.0.0.7',
+    host: 'example.org',
+    protocol: 'https',
+  });
 
   it('returns the named request facts', () => {
     const bit = new RequestMetaKeyBit(['ip', 'host']);
@@ -31,7 +38,10 @@ describe('RequestMetaKeyBit', () => {
   });
 
   it('rejects an unknown fact name at construction', () => {
-    expect(() => new RequestMetaKeyBit(['ip', 'REMOTE_ADDR' as never])).to.throw(InvalidOptionError, /RequestMetaKeyBit: option params must be .* among ip, method, path, url, route, host, protocol, got \["ip","REMOTE_ADDR"\]/);
+    expect(() => new RequestMetaKeyBit(['ip', 'REMOTE_ADDR' as never])).to.throw(
+      InvalidOptionError,
+      /RequestMetaKeyBit: option params must be .* among ip, method, path, url, route, host, protocol, got \["ip","REMOTE_ADDR"\]/,
+    );
   });
 
   it('rejects missing params at construction', () => {

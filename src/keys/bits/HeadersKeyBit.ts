@@ -1,6 +1,5 @@
 import type { KeyBitContext } from '../KeyBit';
-import { RecordKeyBit } from '../RecordKeyBit';
-import type { NamesParam } from '../RecordKeyBit';
+import { RecordKeyBit, type NamesParam } from '../RecordKeyBit';
 
 /**
  * Request header values by name, case-insensitive; data keys are the lower-cased names and

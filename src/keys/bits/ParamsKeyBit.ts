@@ -1,6 +1,5 @@
 import type { KeyBitContext } from '../KeyBit';
-import { RecordKeyBit } from '../RecordKeyBit';
-import type { NamesParam } from '../RecordKeyBit';
+import { RecordKeyBit, type NamesParam } from '../RecordKeyBit';
 
 /**
  * Route parameters by name (drf-extensions' `KwargsKeyBit`), so `/books/1` and `/books/2` get

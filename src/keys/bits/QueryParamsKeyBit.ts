@@ -1,6 +1,5 @@
 import type { KeyBitContext } from '../KeyBit';
-import { RecordKeyBit } from '../RecordKeyBit';
-import type { NamesParam } from '../RecordKeyBit';
+import { RecordKeyBit, type NamesParam } from '../RecordKeyBit';
 
 /**
  * Query string values by name: a single value as a string, a repeated one as an array in the

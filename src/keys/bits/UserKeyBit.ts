@@ -32,7 +32,8 @@ export class UserKeyBit extends KeyBit<UserIdExtractor | undefined> {
   }
 
   override validateParams(params: unknown): UserIdExtractor | undefined {
-    if (params === undefined || params === null || typeof params === 'function') return (params ?? undefined) as UserIdExtractor | undefined;
+    if (params === undefined || params === null || typeof params === 'function')
+      return (params ?? undefined) as UserIdExtractor | undefined;
     throw new InvalidOptionError(this.constructor.name, 'params', 'a function returning the user id', params);
   }
 }
