@@ -20,7 +20,8 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-const BINARY = '/usr/bin/redis-server';
+/** Where Debian's redis-server package puts the server. */
+export const BINARY = '/usr/bin/redis-server';
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -111,9 +112,13 @@ export function describeRedis(title: string, body: (server: () => RedisServer) =
   });
 }
 
-async function spawnServer(port: number, dir: string): Promise<ChildProcess> {
+/**
+ * Spawns redis-server on `port` (loopback only, no persistence, `--dir dir`, then `extraArgs`) and
+ * resolves once it answers PING; the process is SIGKILLed if this test run exits first.
+ */
+export async function spawnServer(port: number, dir: string, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   mkdirSync(dir, { recursive: true });
-  const child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+  const child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
     stdio: 'ignore',
   });
   running.add(child);
@@ -129,7 +134,8 @@ async function spawnServer(port: number, dir: string): Promise<ChildProcess> {
   return child;
 }
 
-function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+/** Sends `signal` to a server process and resolves once it has exited (at once if it already has). */
+export function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -152,7 +158,8 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
