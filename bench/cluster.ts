@@ -47,10 +47,14 @@ async function measure(nodeTimeoutMs: number): Promise<Figures> {
     const replicated = await startRedisCluster({ nodeTimeoutMs, replicasPerMaster: 1 });
     record(figures, 'start, 3 masters + 3 replicas', replicated.startedInMs);
     const victim = (await Promise.all(replicated.nodes.map((_, index) => replicated.isMaster(index)))).indexOf(true);
-    record(figures, 'SIGKILL master → replica promoted, healthy', await timed(async () => {
-      await replicated.kill(victim);
-      await replicated.waitUntilHealthy();
-    }));
+    record(
+      figures,
+      'SIGKILL master → replica promoted, healthy',
+      await timed(async () => {
+        await replicated.kill(victim);
+        await replicated.waitUntilHealthy();
+      }),
+    );
     await replicated.stop();
   }
   return figures;

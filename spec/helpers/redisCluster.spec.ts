@@ -52,14 +52,21 @@ describeRedisCluster('a three-master Redis Cluster started by the test run', (cl
   it('refuses a multi-key command whose keys hash to different slots with CROSSSLOT', async () => {
     const keys = [...(await keyOnEachMaster(cluster(), 'cross')).values()];
     await client.set(keys[0], 'one');
-    const failure = await client.mGet(keys).then(() => undefined, (error: Error) => error);
+    const failure = await client.mGet(keys).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     expect(failure?.message).to.match(/^CROSSSLOT/);
   });
 
   it('runs the same multi-key commands when the keys share a {hash tag}', async () => {
     const keys = ['{order:17}:status', '{order:17}:total', '{order:17}:owner'];
     expect(new Set(await Promise.all(keys.map((key) => cluster().masterPortOf(key)))).size).to.equal(1);
-    await client.mSet([[keys[0], 'paid'], [keys[1], '42'], [keys[2], 'ada']]);
+    await client.mSet([
+      [keys[0], 'paid'],
+      [keys[1], '42'],
+      [keys[2], 'ada'],
+    ]);
     expect(await client.mGet(keys)).to.deep.equal(['paid', '42', 'ada']);
     expect(await client.del(keys)).to.equal(3);
   });
@@ -70,7 +77,10 @@ describeRedisCluster('a three-master Redis Cluster started by the test run', (cl
     expect(await client.eval(script, { keys: ['{cart:9}:item', '{cart:9}:count'], arguments: ['pen', '3'] })).to.equal(5);
     expect(await client.get('{cart:9}:item')).to.equal('pen');
     const keys = [...(await keyOnEachMaster(cluster(), 'lua')).values()];
-    const failure = await client.eval(script, { keys: keys.slice(0, 2), arguments: ['x', '1'] }).then(() => undefined, (error: Error) => error);
+    const failure = await client.eval(script, { keys: keys.slice(0, 2), arguments: ['x', '1'] }).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     expect(failure?.message).to.match(/^CROSSSLOT/);
   });
 
@@ -91,12 +101,19 @@ describeRedisCluster('a three-master Redis Cluster started by the test run', (cl
       const pidBefore = cluster().nodes[victim].pid;
       await cluster().kill(victim);
       expect(cluster().nodes[victim].running).to.equal(false);
-      await pollUntil(async () => {
-        const state = (await cluster().clusterInfo(survivor)).cluster_state;
-        return state === 'fail' || `cluster_state:${state}`;
-      }, 'a surviving master sees the cluster fail', 30_000);
+      await pollUntil(
+        async () => {
+          const state = (await cluster().clusterInfo(survivor)).cluster_state;
+          return state === 'fail' || `cluster_state:${state}`;
+        },
+        'a surviving master sees the cluster fail',
+        30_000,
+      );
       // With a slot range uncovered, a live master refuses even its own keys.
-      const refused = await client.get(keys.get(cluster().nodes[survivor].port) as string).then(() => undefined, (error: Error) => error);
+      const refused = await client.get(keys.get(cluster().nodes[survivor].port) as string).then(
+        () => undefined,
+        (error: Error) => error,
+      );
       expect(refused?.message).to.match(/^CLUSTERDOWN/);
 
       await cluster().restart(victim);

@@ -118,23 +118,31 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const [port, busPort] = [ports[i], ports[i + 1]];
     const dir = join(root, String(port));
     const args = [
-      '--cluster-enabled', 'yes',
-      '--cluster-config-file', join(root, `nodes-${port}.conf`),
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(root, `nodes-${port}.conf`),
       // An explicit bus port: the default (port + 10000) may be taken or past 65535.
-      '--cluster-port', String(busPort),
-      '--cluster-node-timeout', String(nodeTimeoutMs),
+      '--cluster-port',
+      String(busPort),
+      '--cluster-node-timeout',
+      String(nodeTimeoutMs),
       // A master otherwise waits 5 s for more replicas before its first (diskless) full sync.
-      '--repl-diskless-sync-delay', '0',
-      '--logfile', join(dir, 'redis.log'),
+      '--repl-diskless-sync-delay',
+      '0',
+      '--logfile',
+      join(dir, 'redis.log'),
     ];
     states.push({ port, busPort, dir, args, child: undefined });
   }
 
   const cluster = makeCluster(states, root, masters, nodeTimeoutMs, giveUpMs);
   try {
-    await Promise.all(states.map(async (state) => {
-      state.child = await spawnServer(state.port, state.dir, state.args);
-    }));
+    await Promise.all(
+      states.map(async (state) => {
+        state.child = await spawnServer(state.port, state.dir, state.args);
+      }),
+    );
     await createCluster(states, replicasPerMaster, giveUpMs);
     await cluster.waitUntilHealthy();
   } catch (error) {
@@ -146,7 +154,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   return cluster;
 }
 
-function makeCluster(states: NodeState[], root: string, masters: number, nodeTimeoutMs: number, giveUpMs: number): RedisCluster & { startedInMs: number } {
+function makeCluster(
+  states: NodeState[],
+  root: string,
+  masters: number,
+  nodeTimeoutMs: number,
+  giveUpMs: number,
+): RedisCluster & { startedInMs: number } {
   const node = (index: number): NodeState => {
     const state = states[index];
     if (!state) throw new Error(`no cluster node ${index} (there are ${states.length})`);
@@ -171,7 +185,8 @@ function makeCluster(states: NodeState[], root: string, masters: number, nodeTim
       if (info[field] !== value) return `${state.port} has ${field}:${info[field]}, not ${value}`;
     }
     const replication = parseFields(await redisText(state.port, ['INFO', 'replication']));
-    if (replication.role === 'slave' && replication.master_link_status !== 'up') return `replica ${state.port} has its master link ${replication.master_link_status}`;
+    if (replication.role === 'slave' && replication.master_link_status !== 'up')
+      return `replica ${state.port} has its master link ${replication.master_link_status}`;
     return true;
   };
 
@@ -205,30 +220,39 @@ function makeCluster(states: NodeState[], root: string, masters: number, nodeTim
     },
     waitUntilHealthy: async (waitMs = giveUpMs) => {
       const began = Date.now();
-      await pollUntil(async () => {
-        const running = states.filter(isRunning);
-        if (running.length === 0) return 'no node is running';
-        for (const state of running) {
-          const answer = await health(state);
-          if (answer !== true) return answer;
-        }
-        return true;
-      }, 'every running cluster node reports a healthy cluster', waitMs);
+      await pollUntil(
+        async () => {
+          const running = states.filter(isRunning);
+          if (running.length === 0) return 'no node is running';
+          for (const state of running) {
+            const answer = await health(state);
+            if (answer !== true) return answer;
+          }
+          return true;
+        },
+        'every running cluster node reports a healthy cluster',
+        waitMs,
+      );
       return Date.now() - began;
     },
-    waitUntilReplicated: (waitMs = giveUpMs) => pollUntil(async () => {
-      for (const state of states.filter(isRunning)) {
-        const replication = parseFields(await redisText(state.port, ['INFO', 'replication']));
-        if (replication.role !== 'master') continue;
-        for (const [field, value] of Object.entries(replication)) {
-          const offset = /(?:^|,)offset=(\d+)/.exec(value)?.[1];
-          if (/^slave\d+$/.test(field) && offset !== replication.master_repl_offset) {
-            return `${state.port}'s ${field} is at ${offset} of ${replication.master_repl_offset}`;
+    waitUntilReplicated: (waitMs = giveUpMs) =>
+      pollUntil(
+        async () => {
+          for (const state of states.filter(isRunning)) {
+            const replication = parseFields(await redisText(state.port, ['INFO', 'replication']));
+            if (replication.role !== 'master') continue;
+            for (const [field, value] of Object.entries(replication)) {
+              const offset = /(?:^|,)offset=(\d+)/.exec(value)?.[1];
+              if (/^slave\d+$/.test(field) && offset !== replication.master_repl_offset) {
+                return `${state.port}'s ${field} is at ${offset} of ${replication.master_repl_offset}`;
+              }
+            }
           }
-        }
-      }
-      return true;
-    }, 'every replica has its master\'s writes', waitMs),
+          return true;
+        },
+        "every replica has its master's writes",
+        waitMs,
+      ),
     clusterInfo: async (index) => parseFields(await redisText(node(index).port, ['CLUSTER', 'INFO'])),
     isMaster: async (index) => parseFields(await redisText(node(index).port, ['INFO', 'replication'])).role === 'master',
     slotOf: async (key) => keySlot(anyRunning().port, key),
@@ -304,15 +328,19 @@ export function describeRedisCluster(title: string, body: (cluster: () => RedisC
   if (!redisClusterAvailable()) {
     const reason = `no ${BINARY} or no ${CLI}: Redis Cluster suite "${title}" cannot run`;
     if (process.env.CI === 'true') {
-      describe(title, () => it('has redis-server and redis-cli to build a cluster with', () => {
-        throw new Error(reason);
-      }));
+      describe(title, () =>
+        it('has redis-server and redis-cli to build a cluster with', () => {
+          throw new Error(reason);
+        }),
+      );
       return;
     }
     console.warn(`\n  !!! SKIPPED: ${reason}\n`);
-    describe.skip(title, () => body(() => {
-      throw new Error('skipped');
-    }));
+    describe.skip(title, () =>
+      body(() => {
+        throw new Error('skipped');
+      }),
+    );
     return;
   }
   describe(title, function () {

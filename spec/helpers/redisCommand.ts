@@ -20,7 +20,9 @@ export function redisCommand(port: number, args: readonly string[], giveUpMs = 2
       socket.destroy();
       outcome();
     };
-    socket.setTimeout(giveUpMs, () => settle(() => reject(new Error(`no reply from 127.0.0.1:${port} to ${args[0]} within ${giveUpMs} ms`))));
+    socket.setTimeout(giveUpMs, () =>
+      settle(() => reject(new Error(`no reply from 127.0.0.1:${port} to ${args[0]} within ${giveUpMs} ms`))),
+    );
     socket.on('connect', () => socket.write(encode(args)));
     socket.on('data', (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);

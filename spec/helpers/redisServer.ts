@@ -118,9 +118,13 @@ export function describeRedis(title: string, body: (server: () => RedisServer) =
  */
 export async function spawnServer(port: number, dir: string, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   mkdirSync(dir, { recursive: true });
-  const child = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    BINARY,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+    {
+      stdio: 'ignore',
+    },
+  );
   running.add(child);
   child.once('exit', () => running.delete(child));
   const deadline = Date.now() + 10_000;

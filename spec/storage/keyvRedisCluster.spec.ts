@@ -11,7 +11,12 @@ type ClusterClient = ReturnType<typeof createCluster>;
  * At least `count` names `item-N` whose stored keys (`<namespace>::<name>`, or `stored(name)`)
  * land on all three masters between them.
  */
-async function namesOnEachMaster(cluster: RedisCluster, namespace: string, count = 3, stored = (name: string) => `${namespace}::${name}`): Promise<string[]> {
+async function namesOnEachMaster(
+  cluster: RedisCluster,
+  namespace: string,
+  count = 3,
+  stored = (name: string) => `${namespace}::${name}`,
+): Promise<string[]> {
   const ports = new Set<number>();
   const names: string[] = [];
   for (let i = 0; ports.size < 3 || names.length < count; i += 1) {
@@ -27,10 +32,12 @@ async function namesOnEachMaster(cluster: RedisCluster, namespace: string, count
 
 /** Calls of `command` each master has served since the last `resetStats`. */
 async function callsOf(cluster: RedisCluster, command: string): Promise<number[]> {
-  return Promise.all(cluster.nodes.map(async (node) => {
-    const stats = await redisText(node.port, ['INFO', 'commandstats']);
-    return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-  }));
+  return Promise.all(
+    cluster.nodes.map(async (node) => {
+      const stats = await redisText(node.port, ['INFO', 'commandstats']);
+      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    }),
+  );
 }
 
 async function resetStats(cluster: RedisCluster): Promise<void> {
@@ -62,7 +69,7 @@ describeRedisCluster('@keyv/redis 5.1.6 over a node-redis cluster client (keyv 5
     }
   });
 
-  it('reads keys on all three masters with one getMany, sending one MGET per slot to that slot\'s master', async () => {
+  it("reads keys on all three masters with one getMany, sending one MGET per slot to that slot's master", async () => {
     const names = await namesOnEachMaster(cluster(), 'kv', 8);
     for (const name of names) await keyv.set(name, `value ${name}`);
     const slots = new Set(await Promise.all(names.map((name) => cluster().slotOf(`kv::${name}`))));
@@ -92,7 +99,9 @@ describeRedisCluster('@keyv/redis 5.1.6 over a node-redis cluster client (keyv 5
     await keyv.set('{cart:7}:a', 1);
     await keyv.set('{cart:7}:b', 2);
     // One slot, so a raw multi-key command over the stored keys works too.
-    expect(await client.mGet(['kv::{cart:7}:a', 'kv::{cart:7}:b'])).to.have.length(2).and.not.include(null);
+    expect(await client.mGet(['kv::{cart:7}:a', 'kv::{cart:7}:b']))
+      .to.have.length(2)
+      .and.not.include(null);
   });
 
   it('sends every key to one slot, so one master, when the namespace itself carries a hash tag', async () => {
@@ -101,10 +110,12 @@ describeRedisCluster('@keyv/redis 5.1.6 over a node-redis cluster client (keyv 5
     for (const name of names) await tagged.set(name, name);
     const ports = new Set(await Promise.all(names.map((name) => cluster().masterPortOf(`{kv}::${name}`))));
     expect(ports.size).to.equal(1);
-    expect(await client.mGet(names.map((name) => `{kv}::${name}`))).to.have.length(12).and.not.include(null);
+    expect(await client.mGet(names.map((name) => `{kv}::${name}`)))
+      .to.have.length(12)
+      .and.not.include(null);
   });
 
-  it('iterates the namespace\'s keys from every master', async () => {
+  it("iterates the namespace's keys from every master", async () => {
     const itemStore = new KeyvRedis(client, { namespace: 'walk' });
     const walk = new Keyv({ store: itemStore, namespace: 'walk', useKeyPrefix: false });
     const names = await namesOnEachMaster(cluster(), 'walk', 6);
@@ -114,7 +125,7 @@ describeRedisCluster('@keyv/redis 5.1.6 over a node-redis cluster client (keyv 5
     expect(seen).to.have.members(names);
   });
 
-  it('clears the namespace\'s keys on every master and leaves other keys alone', async () => {
+  it("clears the namespace's keys on every master and leaves other keys alone", async () => {
     const clearStore = new KeyvRedis(client, { namespace: 'gone', throwOnErrors: true });
     const gone = new Keyv({ store: clearStore, namespace: 'gone', useKeyPrefix: false, throwOnErrors: true });
     const names = await namesOnEachMaster(cluster(), 'gone', 6);
