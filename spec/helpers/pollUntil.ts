@@ -7,7 +7,7 @@
  */
 export async function pollUntil(check: () => Promise<true | string>, what: string, giveUpMs: number, intervalMs = 20): Promise<void> {
   const deadline = Date.now() + giveUpMs;
-  let last = 'not checked yet';
+  let last: string;
   for (;;) {
     try {
       const answer = await check();
