@@ -70,9 +70,10 @@ export { systemClock, type Clock } from './clock';
 // storage
 export { isStorage, toStorage, type Storage, type StorageCallOptions } from './storage/Storage';
 export { KeyvStorage, type KeyvStorageOptions } from './storage/KeyvStorage';
+export type { KeyvLike } from './storage/KeyvLike';
 export { LruStore, type LruStoreOptions } from './storage/LruStore';
 export { MemoryStorage } from './storage/MemoryStorage';
-export { createRedisStorage, type RedisStorageOptions } from './storage/createRedisStorage';
+export { createRedisStorage, type RedisStorageOptions, type RedisConnectionLike, type KeyvRedisLike } from './storage/createRedisStorage';
 
 // locks
 export { isLock, type Lock, type LockHandle, type LockAcquireOptions, type LockScope } from './locks/Lock';

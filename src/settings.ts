@@ -1,8 +1,8 @@
-import type Keyv from 'keyv';
 import type { Clock } from './clock';
 import type { IdempotencySettings } from './idempotency/IdempotencyKeyOptions';
 import type { KeyFunc } from './keys/KeyFunc';
 import type { Lock } from './locks/Lock';
+import type { KeyvLike } from './storage/KeyvLike';
 import type { Storage } from './storage/Storage';
 
 /**
@@ -49,7 +49,7 @@ export interface ExtensionsSettings {
    * `Storage`. `configureExtensions` merges by name, so giving `special` keeps `default`.
    * @default { default: new MemoryStorage() } (bounded in-memory LRU)
    */
-  readonly caches: Readonly<Record<string, Keyv | Storage>>;
+  readonly caches: Readonly<Record<string, KeyvLike | Storage>>;
   /**
    * Named locks used by `@idempotencyKey` and `@cacheResponse({ lock })`; merged by name.
    * @default { default: new InProcessLock() }

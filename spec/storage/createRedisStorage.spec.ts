@@ -83,7 +83,7 @@ describeRedis('createRedisStorage', (server) => {
       await server().stop();
       const outcomes = await Promise.all(storages.map(everyCall));
       await server().restart();
-      const clients = storages.map((storage) => (storage as KeyvStorage).keyv.store.client as Client);
+      const clients = storages.map((storage) => ((storage as KeyvStorage).keyv.store as KeyvRedis<unknown>).client as Client);
       await until(() => clients.every((client) => client.isReady), 'every store reconnected');
       await storages[0].set('k', 'after', 60_000);
       const after = await Promise.all(storages.map((storage) => storage.get('k')));

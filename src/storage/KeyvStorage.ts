@@ -1,6 +1,7 @@
 import Keyv from 'keyv';
 import { InvalidOptionError, messageOf, StorageError } from '../errors';
 import type { LockScope } from '../locks/Lock';
+import type { KeyvLike } from './KeyvLike';
 import type { Storage, StorageCallOptions } from './Storage';
 import { withTimeout } from '../promises';
 
@@ -47,17 +48,17 @@ const owner = 'KeyvStorage';
  * await storage.set('k', 'v', 60_000);
  * ```
  */
-export class KeyvStorage implements Storage {
+export class KeyvStorage<K extends KeyvLike = KeyvLike> implements Storage {
   readonly scope: LockScope;
   /** The app's Keyv, as given. */
-  readonly keyv: Keyv;
+  readonly keyv: K;
   private readonly strict: Keyv;
   private readonly timeoutMs: number;
   private errorCount = 0;
   private lastError: unknown;
   private ready: Promise<unknown> | undefined;
 
-  constructor(keyv: Keyv, options: KeyvStorageOptions = {}) {
+  constructor(keyv: K, options: KeyvStorageOptions = {}) {
     if (!isKeyvLike(keyv)) throw new InvalidOptionError(owner, 'keyv', 'a Keyv instance', keyv);
     const timeoutMs = options.timeoutMs ?? DEFAULT_KEYV_STORAGE_OPTIONS.timeoutMs;
     if (!(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
@@ -131,7 +132,9 @@ export class KeyvStorage implements Storage {
   }
 }
 
-function strictTwin(keyv: Keyv): Keyv {
+function strictTwin(given: KeyvLike): Keyv {
+  // Another copy of keyv is the same class in all but identity.
+  const keyv = given as Keyv;
   if (keyv.throwOnErrors) return keyv;
   return new Keyv({
     store: keyv.store,
@@ -155,7 +158,7 @@ function detectScope(store: unknown): LockScope {
  * Whether `value` looks like a `Keyv` (duck-typed: an app may load another copy of keyv).
  * @internal
  */
-export function isKeyvLike(value: unknown): value is Keyv {
+export function isKeyvLike(value: unknown): value is KeyvLike {
   const keyv = value as Keyv | null;
   return (
     typeof keyv === 'object' &&

@@ -25,6 +25,30 @@ export interface RedisStorageOptions {
   connectTimeoutMs?: number;
 }
 
+/**
+ * The part of a node-redis v5 client (or cluster, or sentinel) {@link createRedisStorage} needs to
+ * tell it apart. Declared here rather than naming node-redis's types, so that a client of the
+ * app's own copy fits and this library's types do not pull in node-redis's.
+ */
+export interface RedisConnectionLike {
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+}
+
+/**
+ * The part of an `@keyv/redis` store {@link createRedisStorage} relies on. Declared here rather
+ * than naming `KeyvRedis`, so that a store from the app's own copy of `@keyv/redis` (another
+ * version, or its ESM build beside the CommonJS one this library loads) fits.
+ */
+export interface KeyvRedisLike {
+  namespace: string | undefined;
+  readonly client: unknown;
+  getClient(): Promise<unknown>;
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string, ttl?: number): Promise<unknown>;
+  delete(key: string): Promise<boolean>;
+}
+
 const DEFAULT_REDIS_STORAGE_OPTIONS = Object.freeze({ namespace: 'rcx', timeoutMs: 2000, connectTimeoutMs: 1000 });
 const owner = 'createRedisStorage';
 
@@ -43,10 +67,7 @@ const owner = 'createRedisStorage';
  * configureExtensions({ caches: { default: createRedisStorage('redis://127.0.0.1:6380', { namespace: 'shop' }) } });
  * ```
  */
-export function createRedisStorage(
-  target: string | RedisClientConnectionType | KeyvRedis<unknown>,
-  options: RedisStorageOptions = {},
-): KeyvStorage {
+export function createRedisStorage(target: string | RedisConnectionLike | KeyvRedisLike, options: RedisStorageOptions = {}): KeyvStorage {
   const namespaceGiven = options.namespace !== undefined;
   const resolved = { ...DEFAULT_REDIS_STORAGE_OPTIONS, ...withoutUndefined(options) };
   if (typeof resolved.namespace !== 'string' || resolved.namespace === '') {
@@ -69,7 +90,8 @@ export function createRedisStorage(
 }
 
 function toStore(target: unknown, connectTimeoutMs: number): KeyvRedis<unknown> {
-  if (target instanceof KeyvRedis) return target;
+  // Duck-typed, not instanceof: the app's KeyvRedis may come from another copy (e.g. the ESM build).
+  if (isKeyvRedisLike(target)) return target as KeyvRedis<unknown>;
   if (typeof target === 'string') {
     // No offline queue: while Redis is down a command fails at once instead of queueing forever.
     const client = createClient({
@@ -83,4 +105,9 @@ function toStore(target: unknown, connectTimeoutMs: number): KeyvRedis<unknown> 
     return new KeyvRedis(target as RedisClientConnectionType);
   }
   throw new InvalidOptionError(owner, 'target', 'a redis:// URL, a node-redis client or an @keyv/redis store', target);
+}
+
+function isKeyvRedisLike(value: unknown): value is KeyvRedisLike {
+  const store = value as KeyvRedisLike | null;
+  return typeof store === 'object' && store !== null && typeof store.getClient === 'function' && 'client' in store && 'namespace' in store;
 }
