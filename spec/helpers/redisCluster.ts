@@ -148,7 +148,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   } catch (error) {
     const logs = states.map((state) => `--- ${state.port}\n${logTail(state)}`).join('\n');
     await cluster.stop();
-    throw new Error(`the Redis Cluster did not start: ${error instanceof Error ? error.message : String(error)}\n${logs}`, { cause: error });
+    throw new Error(`the Redis Cluster did not start: ${error instanceof Error ? error.message : String(error)}\n${logs}`, {
+      cause: error,
+    });
   }
   cluster.startedInMs = Date.now() - began;
   return cluster;
