@@ -13,8 +13,12 @@ interface App {
   readonly url: string;
 }
 
-/** Bound on one request while Redis is down: the child's store and lock time out after 1 s (CHILD_STORE_TIMEOUT_MS). */
-const OUTAGE_ANSWER_BOUND_MS = 2_500;
+/**
+ * Bound on one request while Redis is down: the child's store and lock calls each give up after
+ * CHILD_STORE_TIMEOUT_MS (3 s). The bound only tells a bounded answer from a hang, so it leaves
+ * room for a busy machine; it is not a speed test.
+ */
+const OUTAGE_ANSWER_BOUND_MS = 15_000;
 
 const isHit = (response: TestResponse) => /; hit; /.test(String(response.headers['cache-status']));
 const isMiss = (response: TestResponse) => /fwd=uri-miss/.test(String(response.headers['cache-status']));
@@ -95,7 +99,7 @@ describeRedis('@cacheResponse across processes sharing Redis', (server) => {
   });
 
   it('keeps answering 200 uncached while Redis is killed and caches again once it is back', async function () {
-    this.timeout(30_000);
+    this.timeout(120_000);
     const [express, koa] = apps;
     for (const app of [express, koa]) {
       await send(app.url, '/items/outage');

@@ -20,8 +20,12 @@ import { RedisLock } from '../../../src/locks/RedisLock';
 import { configureExtensions } from '../../../src/configure';
 import { createRedisStorage } from '../../../src/storage/createRedisStorage';
 
-/** Store and lock timeouts of the child: short, yet long enough for a loaded machine (a timed-out lock or lookup runs the action uncoordinated). */
-export const CHILD_STORE_TIMEOUT_MS = 1_000;
+/**
+ * Store and lock timeouts of the child. A lock or lookup that times out runs the action
+ * uncoordinated (the cache fails open), so they are long enough for a loaded 2-core machine where
+ * four children serve 200 requests at once; a hang would still be caught by the outage test's bound.
+ */
+export const CHILD_STORE_TIMEOUT_MS = 3_000;
 
 const [driver, redisUrl, namespace] = process.argv.slice(2);
 const redis = createClient({ url: redisUrl, disableOfflineQueue: true });
