@@ -1,6 +1,6 @@
 import { InvalidOptionError, KeyConstructionError } from '../errors';
 import { isThenable } from '../promises';
-import { CanonicalJsonError, canonicalJson, hashKey } from './canonicalJson';
+import { CanonicalJsonError, canonicalJson, canonicalMember, hashKey } from './canonicalJson';
 
 import { KeyBit, type KeyBitContext } from './KeyBit';
 import { RequestMemo } from './RequestMemo';
@@ -38,6 +38,15 @@ export interface GetKeyOptions {
   memoizeByDefault?: boolean;
 }
 
+/** A bit as a key is built from it: in key order, with its params in force and its member prefix. */
+interface PlannedBit {
+  readonly name: string;
+  /** `"name":`, the text before the bit's data in the canonical JSON. */
+  readonly member: string;
+  readonly bit: KeyBit<unknown>;
+  readonly params: unknown;
+}
+
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['bits', 'getKey', 'getData', 'prepareKey', 'validate']);
 
 /**
@@ -67,7 +76,9 @@ export class KeyConstructor {
   readonly #params: Readonly<Record<string, unknown>>;
   readonly #memo = new RequestMemo();
   #bits: Record<string, KeyBit<unknown>> | undefined;
+  #bitsView: Record<string, KeyBit<unknown>> | undefined;
   #overrides: ReadonlyMap<string, unknown> | undefined;
+  #plan: readonly PlannedBit[] | undefined;
 
   constructor(options: KeyConstructorOptions = {}) {
     const owner = new.target.name;
@@ -83,15 +94,19 @@ export class KeyConstructor {
     this.#params = { ...params };
   }
 
-  /** This instance's bits by name: collected from its fields on first access, then mutable. */
+  /**
+   * This instance's bits by name: collected from its fields on first access, then mutable (a
+   * change is seen by the next key).
+   */
   get bits(): Record<string, KeyBit<unknown>> {
-    return (this.#bits ??= this.#collectBits());
+    return (this.#bitsView ??= this.#watch((this.#bits ??= this.#collectBits())));
   }
 
   set bits(bits: Record<string, KeyBit<unknown>>) {
     if (typeof bits !== 'object' || bits === null) throw new InvalidOptionError(this.constructor.name, 'bits', 'a record of KeyBits', bits);
     this.#bits = bits;
-    this.#overrides = undefined;
+    this.#bitsView = undefined;
+    this.#changed();
   }
 
   /**
@@ -131,11 +146,97 @@ export class KeyConstructor {
 
   #computeKey(context: KeyBitContext): Promise<string> {
     try {
+      // With the default prepareKey the canonical text is written straight from the bits in key
+      // order (no data record, no key sorting per call): the same text canonicalJson(data) gives.
+      if (this.prepareKey === KeyConstructor.prototype.prepareKey) return this.#fastKey(context);
       const data = this.#evaluate(context);
       return data instanceof Promise ? data.then((ready) => this.#prepare(ready)) : Promise.resolve(this.#prepare(data));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  #fastKey(context: KeyBitContext): Promise<string> {
+    const plan = (this.#plan ??= this.#makePlan());
+    const values: unknown[] = new Array(plan.length);
+    let pending: Promise<void>[] | undefined;
+    for (let index = 0; index < plan.length; index++) {
+      const { name, bit, params } = plan[index];
+      let value: unknown;
+      try {
+        value = bit.getData(context, params);
+      } catch (error) {
+        pending?.forEach((promise) => promise.catch(ignore));
+        throw new KeyConstructionError(name, this.constructor.name, error);
+      }
+      if (isThenable(value)) {
+        const settled = Promise.resolve(value).then(
+          (ready) => void (values[index] = ready),
+          (error: unknown) => Promise.reject(new KeyConstructionError(name, this.constructor.name, error)),
+        );
+        (pending ??= []).push(settled);
+      } else {
+        values[index] = value;
+      }
+    }
+    if (pending === undefined) return Promise.resolve(this.#hashPlanned(plan, values));
+    const ready = pending.length === 1 ? pending[0] : Promise.all(pending);
+    return ready.then(() => this.#hashPlanned(plan, values));
+  }
+
+  #hashPlanned(plan: readonly PlannedBit[], values: readonly unknown[]): string {
+    let text = '{';
+    for (let index = 0; index < plan.length; index++) {
+      const { name, member } = plan[index];
+      let encoded: string | undefined;
+      try {
+        encoded = canonicalMember(values[index], name);
+      } catch (error) {
+        throw new KeyConstructionError(name, this.constructor.name, error);
+      }
+      if (encoded === undefined) continue;
+      text += text.length > 1 ? `,${member}${encoded}` : `${member}${encoded}`;
+    }
+    return hashKey(`${text}}`);
+  }
+
+  #makePlan(): readonly PlannedBit[] {
+    const bits = this.bits;
+    const overrides = this.#overrides ?? this.#checkOverrides();
+    return Object.keys(bits)
+      .sort()
+      .map((name) => ({
+        name,
+        member: `${JSON.stringify(name)}:`,
+        bit: bits[name],
+        params: overrides.has(name) ? overrides.get(name) : bits[name].params,
+      }));
+  }
+
+  // The plan and the checked overrides follow the bits: any change to the record drops them.
+  #watch(bits: Record<string, KeyBit<unknown>>): Record<string, KeyBit<unknown>> {
+    return new Proxy(bits, {
+      set: (target, name, value) => {
+        (target as Record<string | symbol, unknown>)[name] = value;
+        this.#changed();
+        return true;
+      },
+      deleteProperty: (target, name) => {
+        delete (target as Record<string | symbol, unknown>)[name];
+        this.#changed();
+        return true;
+      },
+      defineProperty: (target, name, descriptor) => {
+        Object.defineProperty(target, name, descriptor);
+        this.#changed();
+        return true;
+      },
+    });
+  }
+
+  #changed(): void {
+    this.#overrides = undefined;
+    this.#plan = undefined;
   }
 
   #prepare(data: Record<string, unknown>): string {

@@ -44,6 +44,22 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+/**
+ * The canonical encoding of `value` as a member of an object: `undefined` where
+ * `canonicalJson` would leave the member out (`undefined`, a function, a symbol). Lets a caller
+ * that knows its keys (a key constructor's sorted bit names) build the object text itself;
+ * errors locate the value under `at`.
+ * @internal
+ */
+export function canonicalMember(value: unknown, at: string): string | undefined {
+  try {
+    return encode(value, []);
+  } catch (error) {
+    if (error instanceof CircularReference) throw new CanonicalJsonError('circular reference', [at, ...error.path]);
+    throw error;
+  }
+}
+
 // Thrown where a cycle is found; each enclosing level adds its key while it propagates, so
 // the path costs nothing unless a cycle occurs.
 class CircularReference {
