@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-
-/** Linux USER_HZ: /proc reports CPU times in these ticks. */
-const CLOCK_TICKS_PER_SECOND = 100;
+import { processCpuMicros } from './processCpu';
 
 /** The part of autocannon 9's result this file reads (the package ships no types). */
 interface AutocannonResult {
@@ -32,6 +29,8 @@ export interface LoadResult {
   readonly requests: number;
   /** Server CPU time (user + system) per request in microseconds, when the server's pid was given. */
   readonly cpuMicrosPerRequest?: number;
+  /** CPU time per request of the `sidecarPid` process (e.g. the redis-server), when given. */
+  readonly sidecarCpuMicrosPerRequest?: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** Connection errors and timeouts. */
@@ -54,6 +53,8 @@ export interface LoadOptions {
   durationSeconds?: number;
   /** Pid of the server (Linux): its CPU time per request is measured, a figure that survives a noisy machine better than req/s. */
   serverPid?: number;
+  /** Pid of another process the requests make work for (a redis-server): its CPU per request is measured too. */
+  sidecarPid?: number;
   /**
    * Request path.
    * @default '/bench'
@@ -86,14 +87,15 @@ const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5
  * ```
  */
 export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const { connections, durationSeconds, path, serverPid, method, headers, body, expect } = { ...DEFAULT_LOAD_OPTIONS, ...options };
-  const cpuBefore = serverPid === undefined ? undefined : cpuMicros(serverPid);
+  const { connections, durationSeconds, path, serverPid, sidecarPid, method, headers, body, expect } = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const server = cpuMeter(serverPid);
+  const sidecar = cpuMeter(sidecarPid);
   const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds, method, ...(headers && { headers }), ...(body !== undefined && { body }) });
-  const cpuAfter = serverPid === undefined ? undefined : cpuMicros(serverPid);
   return {
     requestsPerSecond: result.requests.average,
     requests: result.requests.total,
-    cpuMicrosPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
+    cpuMicrosPerRequest: server.perRequest(result.requests.total),
+    sidecarCpuMicrosPerRequest: sidecar.perRequest(result.requests.total),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -101,14 +103,13 @@ export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promi
   };
 }
 
-/** User + system CPU time of a process in microseconds, from /proc (undefined elsewhere). */
-function cpuMicros(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
+/** Reads a process's CPU time now; `perRequest` reads it again and divides the difference. */
+function cpuMeter(pid: number | undefined): { perRequest(requests: number): number | undefined } {
+  const before = pid === undefined ? undefined : processCpuMicros(pid);
+  return {
+    perRequest: (requests) => {
+      const after = pid === undefined ? undefined : processCpuMicros(pid);
+      return before === undefined || after === undefined || requests === 0 ? undefined : (after - before) / requests;
+    },
+  };
 }
