@@ -1,3 +1,4 @@
+import { machineCpu } from './machineCpu';
 import { processCpuMicros } from './processCpu';
 
 /** The part of autocannon 9's result this file reads (the package ships no types). */
@@ -31,6 +32,11 @@ export interface LoadResult {
   readonly cpuMicrosPerRequest?: number;
   /** CPU time per request of the `sidecarPid` process (e.g. the redis-server), when given. */
   readonly sidecarCpuMicrosPerRequest?: number;
+  /**
+   * Share of the machine's CPU (0–1, all cores) that processes other than the server, the
+   * sidecar and this one took during the run, when the server's pid was given: the noise.
+   */
+  readonly otherCpuShare?: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** Connection errors and timeouts. */
@@ -90,12 +96,17 @@ export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promi
   const { connections, durationSeconds, path, serverPid, sidecarPid, method, headers, body, expect } = { ...DEFAULT_LOAD_OPTIONS, ...options };
   const server = cpuMeter(serverPid);
   const sidecar = cpuMeter(sidecarPid);
+  const others = serverPid === undefined ? undefined : otherCpuMeter();
   const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds, method, ...(headers && { headers }), ...(body !== undefined && { body }) });
+  const requests = result.requests.total;
+  const cpuMicrosPerRequest = server.perRequest(requests);
+  const sidecarCpuMicrosPerRequest = sidecar.perRequest(requests);
   return {
     requestsPerSecond: result.requests.average,
-    requests: result.requests.total,
-    cpuMicrosPerRequest: server.perRequest(result.requests.total),
-    sidecarCpuMicrosPerRequest: sidecar.perRequest(result.requests.total),
+    requests,
+    cpuMicrosPerRequest,
+    sidecarCpuMicrosPerRequest,
+    otherCpuShare: cpuMicrosPerRequest === undefined ? undefined : others?.share(cpuMicrosPerRequest * requests + (sidecarCpuMicrosPerRequest ?? 0) * requests),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -113,3 +124,24 @@ function cpuMeter(pid: number | undefined): { perRequest(requests: number): numb
     },
   };
 }
+
+/**
+ * Measures what the rest of the machine takes: busy time of every CPU minus this process's CPU
+ * (autocannon runs here) minus the given CPU of the measured processes, over wall time × CPUs.
+ */
+function otherCpuMeter(): { share(measuredMicros: number): number | undefined } {
+  const machineBefore = machineCpu();
+  const selfBefore = process.cpuUsage();
+  const wallBefore = process.hrtime.bigint();
+  return {
+    share: (measuredMicros) => {
+      const machineAfter = machineCpu();
+      if (machineBefore === undefined || machineAfter === undefined) return undefined;
+      const self = process.cpuUsage(selfBefore);
+      const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1000;
+      const others = machineAfter.busyMicros - machineBefore.busyMicros - self.user - self.system - measuredMicros;
+      return Math.max(0, others) / (wallMicros * machineAfter.cpus);
+    },
+  };
+}
+

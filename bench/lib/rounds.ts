@@ -1,5 +1,6 @@
 import { fetchActionRuns } from './actionRuns';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
+import type { RerunPolicy } from './rerunPolicy';
 import { startServerChild, type ServerChild } from './serverChild';
 
 /** One server to measure: a child-process script and its arguments. */
@@ -35,8 +36,16 @@ export interface RoundsOptions extends LoadOptions {
    * @default 2
    */
   warmupSeconds?: number;
+  /**
+   * Seconds of unmeasured load right before each measured run: the server sat idle while the
+   * other rows ran, and its first second after that is measurably slower.
+   * @default 1
+   */
+  rewarmSeconds?: number;
   /** Extra node flags for every server child (e.g. `['--cpu-prof']`). */
   execArgv?: readonly string[];
+  /** Which runs disturbed by other processes to measure again (the quieter run is kept); none without it. */
+  rerunPolicy?: RerunPolicy;
   /** Called after each measured run (progress output). */
   onRun?: (scenario: Scenario, round: number, result: LoadResult) => void;
 }
@@ -47,14 +56,19 @@ export interface ScenarioRuns {
   readonly runs: readonly LoadResult[];
   /** How often the action ran over preflight, warm-up and rounds (for `countsActionRuns` rows). */
   readonly actionRuns?: number;
+  /** Runs measured again because other processes were busy (the quieter run is in `runs`). */
+  readonly reruns: number;
 }
 
-const DEFAULT_ROUNDS_OPTIONS = Object.freeze({ rounds: 5, warmupSeconds: 2 });
+
+const DEFAULT_ROUNDS_OPTIONS = Object.freeze({ rounds: 5, warmupSeconds: 2, rewarmSeconds: 1 });
 
 /**
  * Starts every scenario's server in its own child process, sends each one preflight request (it
  * fills a cache or records an idempotent response, and a wrong status fails the run at once),
- * warms each up, then runs alternating rounds (A, B, C, A, B, C, …) and stops the servers.
+ * warms each up, then runs alternating rounds (A, B, C, A, B, C, …; each measured run right after
+ * `rewarmSeconds` of unmeasured load) and stops the servers. A run
+ * disturbed by other processes is measured again where the `rerunPolicy` says so.
  *
  * @example
  * ```ts
@@ -62,7 +76,7 @@ const DEFAULT_ROUNDS_OPTIONS = Object.freeze({ rounds: 5, warmupSeconds: 2 });
  * ```
  */
 export async function runRounds(scenarios: readonly Scenario[], options: RoundsOptions = {}): Promise<ScenarioRuns[]> {
-  const { rounds, warmupSeconds, execArgv, onRun, ...load } = { ...DEFAULT_ROUNDS_OPTIONS, ...options };
+  const { rounds, warmupSeconds, rewarmSeconds, execArgv, onRun, rerunPolicy, ...load } = { ...DEFAULT_ROUNDS_OPTIONS, ...options };
   const servers: ServerChild[] = [];
   try {
     for (const scenario of scenarios) servers.push(await startServerChild(scenario.name, scenario.script, scenario.args, execArgv));
@@ -71,10 +85,17 @@ export async function runRounds(scenarios: readonly Scenario[], options: RoundsO
       await runLoad(server.url, { ...load, ...scenarios[index].load, durationSeconds: warmupSeconds });
     }
     const runs = scenarios.map(() => [] as LoadResult[]);
+    const reruns = scenarios.map(() => 0);
     for (let round = 1; round <= rounds; round += 1) {
       for (const [index, server] of servers.entries()) {
         const scenario = scenarios[index];
-        const result = await runLoad(server.url, { ...load, ...scenario.load, serverPid: server.process.pid, sidecarPid: scenario.sidecar?.pid });
+        const measure = () => runLoad(server.url, { ...load, ...scenario.load, serverPid: server.process.pid, sidecarPid: scenario.sidecar?.pid });
+        if (rewarmSeconds > 0) await runLoad(server.url, { ...load, ...scenario.load, durationSeconds: rewarmSeconds });
+        let result = await measure();
+        if (rerunPolicy?.shouldRerun(result, load.durationSeconds ?? 5)) {
+          reruns[index] += 1;
+          result = rerunPolicy.quieter(result, await measure());
+        }
         runs[index].push(result);
         onRun?.(scenario, round, result);
       }
@@ -83,6 +104,7 @@ export async function runRounds(scenarios: readonly Scenario[], options: RoundsO
       scenarios.map(async (scenario, index) => ({
         scenario,
         runs: runs[index],
+        reruns: reruns[index],
         ...(scenario.countsActionRuns && { actionRuns: await fetchActionRuns(servers[index].url) }),
       })),
     );

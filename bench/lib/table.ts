@@ -1,15 +1,8 @@
+import { median } from './median';
 import type { ScenarioRuns } from './rounds';
 
 /** Rounds whose server CPU µs/req spread more than this, as (max − min) / median, are flagged. */
 export const SPREAD_LIMIT = 0.2;
-
-/** The median of `values` (mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 /** Min, median, max and spread of one figure over the rounds. */
 export interface RoundFigures {
@@ -46,13 +39,18 @@ export interface SummaryRow {
   readonly failures: number;
   /** How often the action ran (hit and replay rows: should be 1, the preflight). */
   readonly actionRuns?: number;
+  /** Median share of the machine's CPU other processes took during the kept runs (0–1). */
+  readonly otherCpuShare?: number;
+  /** Runs measured again because other processes were busy. */
+  readonly reruns: number;
 }
 
 /** Reduces each scenario's runs to the figures of the table; the first row is the default baseline. */
 export function summarize(results: readonly ScenarioRuns[]): SummaryRow[] {
-  return results.map(({ scenario, runs, actionRuns }) => {
+  return results.map(({ scenario, runs, actionRuns, reruns }) => {
     const cpu = runs.map((run) => run.cpuMicrosPerRequest);
     const sidecar = runs.map((run) => run.sidecarCpuMicrosPerRequest);
+    const others = runs.map((run) => run.otherCpuShare);
     return {
       id: scenario.id,
       name: scenario.name,
@@ -64,6 +62,8 @@ export function summarize(results: readonly ScenarioRuns[]): SummaryRow[] {
       p99Ms: median(runs.map((run) => run.p99Ms)),
       failures: runs.reduce((sum, run) => sum + run.errors + run.non2xx, 0),
       ...(actionRuns !== undefined && { actionRuns }),
+      ...(others.every((value) => value !== undefined) && { otherCpuShare: median(others as number[]) }),
+      reruns,
     };
   });
 }
@@ -95,8 +95,8 @@ const ratio = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n
 export function resultsTable(rows: readonly SummaryRow[]): string {
   const byId = new Map(rows.map((row) => [row.id, row]));
   const lines = [
-    '| scenario | CPU µs/req (median) | min | per round | spread | ⚠ | × baseline (CPU) | req/s (median) | × baseline (req/s) | p50 / p99 ms | redis-server µs/req | action runs | failures |',
-    '| --- | ---: | ---: | --- | ---: | :-: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | CPU µs/req (median) | min | per round | spread | ⚠ | × baseline (CPU) | req/s (median) | × baseline (req/s) | p50 / p99 ms | redis-server µs/req | action runs | other processes (re-runs) | failures |',
+    '| --- | ---: | ---: | --- | ---: | :-: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of rows) {
     const base = byId.get(row.baseline) ?? rows[0];
@@ -117,6 +117,7 @@ export function resultsTable(rows: readonly SummaryRow[]): string {
         `${row.p50Ms} / ${row.p99Ms}`,
         row.sidecar ? integer(row.sidecar.cpuMicrosPerRequest) : '—',
         row.actionRuns === undefined ? '—' : String(row.actionRuns),
+        `${row.otherCpuShare === undefined ? 'n/a' : `${integer(row.otherCpuShare * 100)} %`} (${row.reruns})`,
         String(row.failures),
         '',
       ].join(' | ').trim(),
@@ -128,12 +129,14 @@ export function resultsTable(rows: readonly SummaryRow[]): string {
 
 function flagLine(rows: readonly SummaryRow[]): string {
   const noisy = rows.filter(isNoisy);
+  const others = rows.map((row) => row.otherCpuShare).filter((value): value is number => value !== undefined);
   const missed = rows.filter(ranAction);
   const parts = [
     noisy.length === 0
       ? `No row's rounds spread more than ${SPREAD_LIMIT * 100} % in CPU µs/req.`
       : `⚠ Rounds spread more than ${SPREAD_LIMIT * 100} % in CPU µs/req (rerun before trusting these rows): ${noisy.map((row) => `${row.id} (${integer(row.cpu!.spread * 100)} %)`).join(', ')}.`,
   ];
+  if (others.length > 0) parts.push(`Other processes took ${integer(median(others) * 100)} % of the machine's CPU (median of the rows), at most ${integer(Math.max(...others) * 100)} %.`);
   if (missed.length > 0) parts.push(`✗ The action ran on the hit path, so these rows measured misses: ${missed.map((row) => `${row.id} (${row.actionRuns} runs)`).join(', ')}.`);
   return parts.join(' ');
 }
