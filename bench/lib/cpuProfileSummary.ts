@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './median';
 
 /** The part of a V8 `.cpuprofile` (what `node --cpu-prof` writes) this file reads. */
 export interface CpuProfile {
@@ -21,18 +22,22 @@ export interface SelfTimeRow {
   readonly functionName: string;
   /** Script, relative to `root` for files under it (`src/cache/CacheResponseStep.ts:37`). */
   readonly location: string;
+  /** Samples that had this function on top. */
+  readonly samples: number;
+  /** `samples` × the typical sampling interval. */
   readonly selfMicros: number;
-  /** Share of the busy (non-idle) time in the window. */
+  /** Share of the busy (non-idle) samples in the window. */
   readonly selfShare: number;
 }
 
 /** Self time of a profile (or of a window of it), heaviest functions first. */
 export interface CpuProfileSummary {
   readonly rows: readonly SelfTimeRow[];
-  /** Busy time in the window (every sample but `(idle)`), microseconds. */
-  readonly busyMicros: number;
-  /** Idle time in the window, microseconds. */
-  readonly idleMicros: number;
+  /** Samples in the window other than `(idle)`. */
+  readonly busySamples: number;
+  readonly idleSamples: number;
+  /** The median gap between samples, microseconds. */
+  readonly intervalMicros: number;
 }
 
 /** Options of {@link summarizeCpuProfile}. */
@@ -51,8 +56,9 @@ export interface SummaryOptions {
 }
 
 /**
- * Adds up self time per function (name + script + line, so two closures of one name stay apart)
- * over the samples in the window. A sample lasts until the next one, as DevTools counts it.
+ * Counts self samples per function (name + script + line, so two closures of one name stay
+ * apart) in the window. Samples are counted rather than weighted by the gap to the next one (as
+ * DevTools does): a gap is long when the process sat descheduled, which is no CPU time.
  *
  * @example
  * ```ts
@@ -62,32 +68,34 @@ export interface SummaryOptions {
 export function summarizeCpuProfile(profile: CpuProfile, options: SummaryOptions = {}): CpuProfileSummary {
   const { fromMicros = -Infinity, toMicros = Infinity, top = 20, root = process.cwd() } = options;
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-  const selfByFunction = new Map<string, { functionName: string; location: string; selfMicros: number }>();
-  let busyMicros = 0;
-  let idleMicros = 0;
+  const samplesByFunction = new Map<string, { functionName: string; location: string; samples: number }>();
+  const gaps: number[] = [];
+  let busySamples = 0;
+  let idleSamples = 0;
   let time = profile.startTime;
   for (let index = 0; index < profile.samples.length; index += 1) {
     time += profile.timeDeltas[index];
-    const duration = index + 1 < profile.samples.length ? profile.timeDeltas[index + 1] : profile.endTime - time;
-    if (time < fromMicros || time >= toMicros || duration <= 0) continue;
+    if (time < fromMicros || time >= toMicros) continue;
+    gaps.push(profile.timeDeltas[index]);
     const frame = frames.get(profile.samples[index]);
     if (frame === undefined) continue;
     if (frame.functionName === '(idle)') {
-      idleMicros += duration;
+      idleSamples += 1;
       continue;
     }
-    busyMicros += duration;
+    busySamples += 1;
     const location = locationOf(frame.url, frame.lineNumber, root);
     const key = `${frame.functionName}\u0000${location}`;
-    const entry = selfByFunction.get(key) ?? { functionName: frame.functionName || '(anonymous)', location, selfMicros: 0 };
-    entry.selfMicros += duration;
-    selfByFunction.set(key, entry);
+    const entry = samplesByFunction.get(key) ?? { functionName: frame.functionName || '(anonymous)', location, samples: 0 };
+    entry.samples += 1;
+    samplesByFunction.set(key, entry);
   }
-  const rows = [...selfByFunction.values()]
-    .sort((a, b) => b.selfMicros - a.selfMicros)
+  const intervalMicros = median(gaps);
+  const rows = [...samplesByFunction.values()]
+    .sort((a, b) => b.samples - a.samples)
     .slice(0, top)
-    .map((entry) => ({ ...entry, selfShare: busyMicros === 0 ? 0 : entry.selfMicros / busyMicros }));
-  return { rows, busyMicros, idleMicros };
+    .map((entry) => ({ ...entry, selfMicros: entry.samples * intervalMicros, selfShare: busySamples === 0 ? 0 : entry.samples / busySamples }));
+  return { rows, busySamples, idleSamples, intervalMicros };
 }
 
 function locationOf(url: string, lineNumber: number, root: string): string {
@@ -107,10 +115,12 @@ function locationOf(url: string, lineNumber: number, root: string): string {
  * ```
  */
 export function formatCpuProfileSummary(summary: CpuProfileSummary): string {
-  const busyMs = summary.busyMicros / 1000;
-  const idleShare = summary.busyMicros + summary.idleMicros === 0 ? 0 : summary.idleMicros / (summary.busyMicros + summary.idleMicros);
+  const all = summary.busySamples + summary.idleSamples;
+  const idleShare = all === 0 ? 0 : summary.idleSamples / all;
   const lines = [
-    `busy ${busyMs.toFixed(0)} ms, idle ${(idleShare * 100).toFixed(0)} % of the window; self time as a share of busy time:`,
+    `${summary.busySamples} busy samples (one per ${Math.round(summary.intervalMicros)} µs), idle ${(idleShare * 100).toFixed(0)} % of the window; self samples as a share of the busy ones:`,
+    '(writev is the socket write: on loopback it also carries the kernel delivering the response to the client',
+    'and waking it, so it is large in every row; compare the JavaScript rows among themselves)',
     '',
     ` self %   self ms  function  (file)`,
   ];
