@@ -64,20 +64,58 @@ interface Server {
 
 const CONDITIONAL = { 'if-none-match': '"v1"' };
 const SERVERS: Record<string, Server> = {
-  'express-bare': { label: 'express: bare action (200)', start: () => createExpressServer({ controllers: [BareController] }), expect: '2xx' },
-  'express-304': { label: 'express: @etag(fn) 304', start: () => createExpressServer({ controllers: [EtagController] }), headers: CONDITIONAL, expect: '3xx' },
-  'express-200': { label: 'express: @etag(fn) 200 (no condition)', start: () => createExpressServer({ controllers: [EtagController] }), expect: '2xx' },
-  'express-floor': { label: 'express: hook floor (a step answering 304 at once)', start: () => createExpressServer({ controllers: [FloorController] }), expect: '3xx' },
-  'koa-floor': { label: 'koa: hook floor (a step answering 304 at once)', start: () => createKoaServer({ controllers: [FloorController] }), expect: '3xx' },
+  'express-bare': {
+    label: 'express: bare action (200)',
+    start: () => createExpressServer({ controllers: [BareController] }),
+    expect: '2xx',
+  },
+  'express-304': {
+    label: 'express: @etag(fn) 304',
+    start: () => createExpressServer({ controllers: [EtagController] }),
+    headers: CONDITIONAL,
+    expect: '3xx',
+  },
+  'express-200': {
+    label: 'express: @etag(fn) 200 (no condition)',
+    start: () => createExpressServer({ controllers: [EtagController] }),
+    expect: '2xx',
+  },
+  'express-floor': {
+    label: 'express: hook floor (a step answering 304 at once)',
+    start: () => createExpressServer({ controllers: [FloorController] }),
+    expect: '3xx',
+  },
+  'koa-floor': {
+    label: 'koa: hook floor (a step answering 304 at once)',
+    start: () => createKoaServer({ controllers: [FloorController] }),
+    expect: '3xx',
+  },
   'koa-bare': { label: 'koa: bare action (200)', start: () => createKoaServer({ controllers: [BareController] }), expect: '2xx' },
-  'koa-304': { label: 'koa: @etag(fn) 304', start: () => createKoaServer({ controllers: [EtagController] }), headers: CONDITIONAL, expect: '3xx' },
+  'koa-304': {
+    label: 'koa: @etag(fn) 304',
+    start: () => createKoaServer({ controllers: [EtagController] }),
+    headers: CONDITIONAL,
+    expect: '3xx',
+  },
   'koa-200': { label: 'koa: @etag(fn) 200 (no condition)', start: () => createKoaServer({ controllers: [EtagController] }), expect: '2xx' },
 };
 
 async function measure(names: readonly string[]): Promise<ScenarioRuns[]> {
   return runRounds(
-    names.map((name) => ({ id: name, name: SERVERS[name].label, script: __filename, args: ['serve', name], load: { headers: SERVERS[name].headers, expect: SERVERS[name].expect } })),
-    { ...benchOptions(), onRun: (scenario, round, result) => console.error(`round ${round} ${scenario.id}: ${Math.round(result.cpuMicrosPerRequest ?? Number.NaN)} µs CPU/req, ${Math.round(result.requestsPerSecond)} req/s`) },
+    names.map((name) => ({
+      id: name,
+      name: SERVERS[name].label,
+      script: __filename,
+      args: ['serve', name],
+      load: { headers: SERVERS[name].headers, expect: SERVERS[name].expect },
+    })),
+    {
+      ...benchOptions(),
+      onRun: (scenario, round, result) =>
+        console.error(
+          `round ${round} ${scenario.id}: ${Math.round(result.cpuMicrosPerRequest ?? Number.NaN)} µs CPU/req, ${Math.round(result.requestsPerSecond)} req/s`,
+        ),
+    },
   );
 }
 
@@ -88,7 +126,9 @@ async function main(): Promise<void> {
     return;
   }
   const { rounds, connections, durationSeconds } = benchOptions();
-  console.log(`@etag 304 path, node ${process.version}, ${rounds} rounds of -c ${connections} -d ${durationSeconds} ("failures" = errors + unexpected status classes)\n`);
+  console.log(
+    `@etag 304 path, node ${process.version}, ${rounds} rounds of -c ${connections} -d ${durationSeconds} ("failures" = errors + unexpected status classes)\n`,
+  );
   for (const [title, names] of [
     ['Express', ['express-bare', 'express-304', 'express-200', 'express-floor']],
     ['Koa', ['koa-bare', 'koa-304', 'koa-200', 'koa-floor']],

@@ -33,7 +33,8 @@ class ReplayController {
   }
 }
 
-const start = (driver: string, controller: Function) => (driver === 'express' ? createExpressServer : createKoaServer)({ controllers: [controller, ActionRunsController] });
+const start = (driver: string, controller: Function) =>
+  (driver === 'express' ? createExpressServer : createKoaServer)({ controllers: [controller, ActionRunsController] });
 
 async function serve(driver: string, kind: string, redisUrl?: string): Promise<void> {
   if (kind === 'redis') {

@@ -54,8 +54,11 @@ export async function benchMain(args: readonly string[], options: BenchMainOptio
 
 async function profile(id: string | undefined, scenarios: readonly Scenario[], settings: BenchOptions): Promise<void> {
   const scenario = scenarios.find((row) => row.id === id);
-  if (scenario === undefined) throw new Error(`--profile needs a row id: one of ${[...new Set(scenarios.map((row) => row.id))].join(', ')}`);
-  console.error(`profiling ${scenario.id}: ${settings.warmupSeconds} s warm-up, then ${settings.profileSeconds} s of load at -c ${settings.connections}`);
+  if (scenario === undefined)
+    throw new Error(`--profile needs a row id: one of ${[...new Set(scenarios.map((row) => row.id))].join(', ')}`);
+  console.error(
+    `profiling ${scenario.id}: ${settings.warmupSeconds} s warm-up, then ${settings.profileSeconds} s of load at -c ${settings.connections}`,
+  );
   const result = await profileScenario(scenario, {
     dir: PROFILES,
     connections: settings.connections,
@@ -64,12 +67,20 @@ async function profile(id: string | undefined, scenarios: readonly Scenario[], s
     root: ROOT,
   });
   const cpu = result.load.cpuMicrosPerRequest;
-  console.log(`${scenario.name}\n${Math.round(result.load.requestsPerSecond)} req/s, ${cpu === undefined ? 'n/a' : Math.round(cpu)} µs CPU/req under the profiler\n`);
+  console.log(
+    `${scenario.name}\n${Math.round(result.load.requestsPerSecond)} req/s, ${cpu === undefined ? 'n/a' : Math.round(cpu)} µs CPU/req under the profiler\n`,
+  );
   console.log(result.summary);
   console.log(`\nprofile: ${result.file}`);
 }
 
-async function measure(ids: readonly string[], context: ScenarioContext, only: (scenario: Scenario) => boolean, settings: BenchOptions, options: BenchMainOptions): Promise<void> {
+async function measure(
+  ids: readonly string[],
+  context: ScenarioContext,
+  only: (scenario: Scenario) => boolean,
+  settings: BenchOptions,
+  options: BenchMainOptions,
+): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg();
   const sections: string[] = [];
@@ -81,7 +92,9 @@ async function measure(ids: readonly string[], context: ScenarioContext, only: (
     sections.push(`## ${driver === 'express' ? 'Express' : 'Koa'}\n\n${resultsTable(summarize(results))}\n`);
   }
   if (sections.length === 0) throw new Error(`no row has the id ${ids.join(' or ')}`);
-  const report = [header(options.title, settings, loadBefore, loadavg(), Date.now() - started, rerunPolicy.usedSeconds), ...sections].join('\n');
+  const report = [header(options.title, settings, loadBefore, loadavg(), Date.now() - started, rerunPolicy.usedSeconds), ...sections].join(
+    '\n',
+  );
   if (options.resultsFile !== undefined && ids.length === 0) writeFileSync(options.resultsFile, report);
   console.log(report);
 }
@@ -90,11 +103,20 @@ function progress(rounds: number) {
   return (scenario: Scenario, round: number, result: LoadResult) => {
     const cpu = result.cpuMicrosPerRequest === undefined ? 'n/a' : Math.round(result.cpuMicrosPerRequest);
     const others = result.otherCpuShare === undefined ? 'n/a' : `${Math.round(result.otherCpuShare * 100)} %`;
-    console.error(`round ${round}/${rounds}  ${scenario.id}: ${cpu} µs CPU/req, ${Math.round(result.requestsPerSecond)} req/s, other processes ${others}`);
+    console.error(
+      `round ${round}/${rounds}  ${scenario.id}: ${cpu} µs CPU/req, ${Math.round(result.requestsPerSecond)} req/s, other processes ${others}`,
+    );
   };
 }
 
-function header(title: string, settings: BenchOptions, loadBefore: number[], loadAfter: number[], elapsedMs: number, retriedSeconds: number): string {
+function header(
+  title: string,
+  settings: BenchOptions,
+  loadBefore: number[],
+  loadAfter: number[],
+  elapsedMs: number,
+  retriedSeconds: number,
+): string {
   const load = (averages: number[]) => averages.map((value) => value.toFixed(2)).join(' / ');
   return [
     `# ${title}`,
@@ -116,7 +138,7 @@ function header(title: string, settings: BenchOptions, loadBefore: number[], loa
     `${SPREAD_LIMIT * 100} %, which is worth a rerun before trusting. "× baseline (CPU)" is baseline CPU/req ÷ row CPU/req`,
     '(medians), so **above 1 means cheaper** than the baseline; "× baseline (req/s)" is row req/s ÷ baseline req/s.',
     'GET rows divide by the bare GET action, idempotency replays by the bare POST action. Redis rows also show',
-    "the redis-server's own CPU per request (not in the server figure). \"action runs\" counts runs of the",
+    'the redis-server\'s own CPU per request (not in the server figure). "action runs" counts runs of the',
     '20 ms action behind a hit or replay row: 1 (the preflight request that fills the store) means every',
     'measured request was a hit; ✗ marks a row where it was not. "other processes" is the median share of the',
     "machine's CPU (both cores) that processes outside the bench took during the row's kept runs — the noise —",

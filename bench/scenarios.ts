@@ -62,8 +62,21 @@ export function driverScenarios(driver: Driver, context: ScenarioContext): Scena
   }
   rows.push(...earlyPathScenarios(driver, context));
   rows.push(
-    { id: `${driver}-304`, name: `${driver}: @etag 304 (pre-handler etagFunc)`, script: ETAG, args: ['serve', `${driver}-304`], load: CONDITIONAL, baseline: bare },
-    { id: `${driver}-post`, name: `${driver}: bare POST action`, script: IDEMPOTENCY, args: ['serve', driver, 'bare', context.redisUrl], load: POST },
+    {
+      id: `${driver}-304`,
+      name: `${driver}: @etag 304 (pre-handler etagFunc)`,
+      script: ETAG,
+      args: ['serve', `${driver}-304`],
+      load: CONDITIONAL,
+      baseline: bare,
+    },
+    {
+      id: `${driver}-post`,
+      name: `${driver}: bare POST action`,
+      script: IDEMPOTENCY,
+      args: ['serve', driver, 'bare', context.redisUrl],
+      load: POST,
+    },
     ...(['memory', 'redis'] as const).map((store) => ({
       id: `${driver}-replay-${store}`,
       name: `${driver}: @idempotencyKey replay, ${store === 'redis' ? 'Redis' : 'memory'} store`,

@@ -94,7 +94,11 @@ export function summarizeCpuProfile(profile: CpuProfile, options: SummaryOptions
   const rows = [...samplesByFunction.values()]
     .sort((a, b) => b.samples - a.samples)
     .slice(0, top)
-    .map((entry) => ({ ...entry, selfMicros: entry.samples * intervalMicros, selfShare: busySamples === 0 ? 0 : entry.samples / busySamples }));
+    .map((entry) => ({
+      ...entry,
+      selfMicros: entry.samples * intervalMicros,
+      selfShare: busySamples === 0 ? 0 : entry.samples / busySamples,
+    }));
   return { rows, busySamples, idleSamples, intervalMicros };
 }
 

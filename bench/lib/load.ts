@@ -93,11 +93,21 @@ const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5
  * ```
  */
 export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const { connections, durationSeconds, path, serverPid, sidecarPid, method, headers, body, expect } = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const { connections, durationSeconds, path, serverPid, sidecarPid, method, headers, body, expect } = {
+    ...DEFAULT_LOAD_OPTIONS,
+    ...options,
+  };
   const server = cpuMeter(serverPid);
   const sidecar = cpuMeter(sidecarPid);
   const others = serverPid === undefined ? undefined : otherCpuMeter();
-  const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds, method, ...(headers && { headers }), ...(body !== undefined && { body }) });
+  const result = await autocannon({
+    url: baseUrl + path,
+    connections,
+    duration: durationSeconds,
+    method,
+    ...(headers && { headers }),
+    ...(body !== undefined && { body }),
+  });
   const requests = result.requests.total;
   const cpuMicrosPerRequest = server.perRequest(requests);
   const sidecarCpuMicrosPerRequest = sidecar.perRequest(requests);
@@ -106,7 +116,10 @@ export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promi
     requests,
     cpuMicrosPerRequest,
     sidecarCpuMicrosPerRequest,
-    otherCpuShare: cpuMicrosPerRequest === undefined ? undefined : others?.share(cpuMicrosPerRequest * requests + (sidecarCpuMicrosPerRequest ?? 0) * requests),
+    otherCpuShare:
+      cpuMicrosPerRequest === undefined
+        ? undefined
+        : others?.share(cpuMicrosPerRequest * requests + (sidecarCpuMicrosPerRequest ?? 0) * requests),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -144,4 +157,3 @@ function otherCpuMeter(): { share(measuredMicros: number): number | undefined } 
     },
   };
 }
-

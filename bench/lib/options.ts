@@ -24,7 +24,16 @@ export interface BenchOptions {
   readonly retrySeconds: number;
 }
 
-const DEFAULTS: BenchOptions = Object.freeze({ rounds: 5, durationSeconds: 3, connections: 50, warmupSeconds: 2, rewarmSeconds: 1, profileSeconds: 10, quietPercent: 15, retrySeconds: 60 });
+const DEFAULTS: BenchOptions = Object.freeze({
+  rounds: 5,
+  durationSeconds: 3,
+  connections: 50,
+  warmupSeconds: 2,
+  rewarmSeconds: 1,
+  profileSeconds: 10,
+  quietPercent: 15,
+  retrySeconds: 60,
+});
 const VARIABLES: Record<keyof BenchOptions, string> = {
   rounds: 'BENCH_ROUNDS',
   durationSeconds: 'BENCH_SECONDS',

@@ -50,7 +50,12 @@ export async function profileScenario(scenario: Scenario, options: ProfileOption
   mkdirSync(options.dir, { recursive: true });
   const name = `${scenario.id}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
   const file = join(options.dir, name);
-  const execArgv = ['--cpu-prof', `--cpu-prof-dir=${options.dir}`, `--cpu-prof-name=${name}`, `--cpu-prof-interval=${options.intervalMicros ?? 250}`];
+  const execArgv = [
+    '--cpu-prof',
+    `--cpu-prof-dir=${options.dir}`,
+    `--cpu-prof-name=${name}`,
+    `--cpu-prof-interval=${options.intervalMicros ?? 250}`,
+  ];
   const server = await startServerChild(scenario.name, scenario.script, scenario.args, execArgv);
   let window: { from: number; to: number };
   let load: LoadResult;
@@ -58,7 +63,12 @@ export async function profileScenario(scenario: Scenario, options: ProfileOption
     await preflight(server.url, scenario);
     await runLoad(server.url, { connections: options.connections, ...scenario.load, durationSeconds: options.warmupSeconds });
     const from = monotonicMicros();
-    load = await runLoad(server.url, { connections: options.connections, ...scenario.load, durationSeconds: options.durationSeconds, serverPid: server.process.pid });
+    load = await runLoad(server.url, {
+      connections: options.connections,
+      ...scenario.load,
+      durationSeconds: options.durationSeconds,
+      serverPid: server.process.pid,
+    });
     window = { from, to: monotonicMicros() };
   } finally {
     await server.stop();

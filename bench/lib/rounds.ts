@@ -60,7 +60,6 @@ export interface ScenarioRuns {
   readonly reruns: number;
 }
 
-
 const DEFAULT_ROUNDS_OPTIONS = Object.freeze({ rounds: 5, warmupSeconds: 2, rewarmSeconds: 1 });
 
 /**
@@ -89,7 +88,8 @@ export async function runRounds(scenarios: readonly Scenario[], options: RoundsO
     for (let round = 1; round <= rounds; round += 1) {
       for (const [index, server] of servers.entries()) {
         const scenario = scenarios[index];
-        const measure = () => runLoad(server.url, { ...load, ...scenario.load, serverPid: server.process.pid, sidecarPid: scenario.sidecar?.pid });
+        const measure = () =>
+          runLoad(server.url, { ...load, ...scenario.load, serverPid: server.process.pid, sidecarPid: scenario.sidecar?.pid });
         if (rewarmSeconds > 0) await runLoad(server.url, { ...load, ...scenario.load, durationSeconds: rewarmSeconds });
         let result = await measure();
         if (rerunPolicy?.shouldRerun(result, load.durationSeconds ?? 5)) {

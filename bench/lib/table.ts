@@ -56,7 +56,10 @@ export function summarize(results: readonly ScenarioRuns[]): SummaryRow[] {
       name: scenario.name,
       baseline: scenario.baseline ?? results[0].scenario.id,
       ...(cpu.every((value) => value !== undefined) && { cpu: figures(cpu as number[]) }),
-      ...(scenario.sidecar && sidecar.every((value) => value !== undefined) && { sidecar: { name: scenario.sidecar.name, cpuMicrosPerRequest: median(sidecar as number[]) } }),
+      ...(scenario.sidecar &&
+        sidecar.every((value) => value !== undefined) && {
+          sidecar: { name: scenario.sidecar.name, cpuMicrosPerRequest: median(sidecar as number[]) },
+        }),
       requestsPerSecond: figures(runs.map((run) => run.requestsPerSecond)),
       p50Ms: median(runs.map((run) => run.p50Ms)),
       p99Ms: median(runs.map((run) => run.p99Ms)),
@@ -120,7 +123,9 @@ export function resultsTable(rows: readonly SummaryRow[]): string {
         `${row.otherCpuShare === undefined ? 'n/a' : `${integer(row.otherCpuShare * 100)} %`} (${row.reruns})`,
         String(row.failures),
         '',
-      ].join(' | ').trim(),
+      ]
+        .join(' | ')
+        .trim(),
     );
   }
   lines.push('', flagLine(rows));
@@ -136,7 +141,13 @@ function flagLine(rows: readonly SummaryRow[]): string {
       ? `No row's rounds spread more than ${SPREAD_LIMIT * 100} % in CPU µs/req.`
       : `⚠ Rounds spread more than ${SPREAD_LIMIT * 100} % in CPU µs/req (rerun before trusting these rows): ${noisy.map((row) => `${row.id} (${integer(row.cpu!.spread * 100)} %)`).join(', ')}.`,
   ];
-  if (others.length > 0) parts.push(`Other processes took ${integer(median(others) * 100)} % of the machine's CPU (median of the rows), at most ${integer(Math.max(...others) * 100)} %.`);
-  if (missed.length > 0) parts.push(`✗ The action ran on the hit path, so these rows measured misses: ${missed.map((row) => `${row.id} (${row.actionRuns} runs)`).join(', ')}.`);
+  if (others.length > 0)
+    parts.push(
+      `Other processes took ${integer(median(others) * 100)} % of the machine's CPU (median of the rows), at most ${integer(Math.max(...others) * 100)} %.`,
+    );
+  if (missed.length > 0)
+    parts.push(
+      `✗ The action ran on the hit path, so these rows measured misses: ${missed.map((row) => `${row.id} (${row.actionRuns} runs)`).join(', ')}.`,
+    );
   return parts.join(' ');
 }
