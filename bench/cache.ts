@@ -1,22 +1,58 @@
-// @cacheResponse hit path against a bare routing-controllers action and against apicache 1.6.3.
-// Each server runs in its own child process (NODE_ENV=production); autocannon runs here, on loopback.
-// Run:      npx ts-node --transpile-only bench/cache.ts [scenario …] [--profile]
-// Tunables: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (50), BENCH_WARMUP_SECONDS (3)
-// --profile writes a V8 CPU profile of every server child to bench/profiles/ (open in Chrome DevTools).
+// @cacheResponse hit path (memory and Redis stores) against the bare routing-controllers action,
+// apicache 1.6.3 (Express) and koa-cash 5.0.2 (Koa). Each server runs in its own child process
+// (NODE_ENV=production); autocannon runs in the orchestrator, on loopback.
+// Run:      npx ts-node --transpile-only bench/cache.ts [scenario id …]      (ids: bench/scenarios.ts)
+//           npx ts-node --transpile-only bench/cache.ts --profile <scenario id>
+// Tunables: see bench/lib/options.ts (BENCH_ROUNDS 5, BENCH_SECONDS 3, BENCH_CONNECTIONS 50, …)
 import 'reflect-metadata';
 import express from 'express';
-import { join } from 'node:path';
+import type { Middleware as KoaMiddleware } from 'koa';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createExpressServer, createKoaServer, Get, JsonController, UseBefore } from 'routing-controllers';
 import { cacheResponse } from '../src/cache/cacheResponse';
+import { configureExtensions } from '../src/configure';
+import { createRedisStorage } from '../src/storage/createRedisStorage';
+import { ActionRunsController, actionRunsHandler, countActionRun } from './lib/actionRuns';
 import { announceServer } from './lib/serverChild';
-import { runRounds, type Scenario } from './lib/rounds';
-import { medianRows, ratioTable } from './lib/table';
+import { benchMain } from './main';
 
 const RESPONSE = { hello: 'world', id: 42, tags: ['a', 'b', 'c'] };
 const ACTION_MS = 20;
+/** Long enough that no entry expires during a run, so every measured request is a hit. */
+const TTL_MS = 60 * 60_000;
 
 const apicache = require('apicache') as { middleware(duration: string): express.RequestHandler };
+const koaCash = require('koa-cash') as (options: {
+  maxAge: number;
+  get(key: string, maxAge: number): unknown;
+  set(key: string, value: unknown, maxAge: number): unknown;
+}) => KoaMiddleware;
+
+/** koa-cash brings no store: a Map with expiry, what its README's lru-cache example amounts to. */
+function koaCashMemoryStore() {
+  const entries = new Map<string, { value: unknown; expiresAt: number }>();
+  return {
+    get: (key: string) => {
+      const entry = entries.get(key);
+      return entry !== undefined && entry.expiresAt > Date.now() ? entry.value : undefined;
+    },
+    set: (key: string, value: unknown, maxAge: number) => {
+      entries.set(key, { value, expiresAt: maxAge > 0 ? Date.now() + maxAge : Infinity });
+    },
+  };
+}
+
+/** koa-cash's documented use: answer from the cache and stop, or go on to the action (which it then stores). */
+const serveCashed: KoaMiddleware = async (context, next) => {
+  if (await (context as unknown as { cashed(): Promise<boolean> }).cashed()) return;
+  await next();
+};
+
+async function action() {
+  countActionRun();
+  await sleep(ACTION_MS);
+  return RESPONSE;
+}
 
 @JsonController()
 class BareController {
@@ -29,78 +65,75 @@ class BareController {
 @JsonController()
 class CachedController {
   @Get('/bench')
-  @cacheResponse(5 * 60_000)
-  async cached() {
-    await sleep(ACTION_MS);
-    return RESPONSE;
+  @cacheResponse(TTL_MS)
+  cached() {
+    return action();
   }
 }
 
 @JsonController()
 class ApicacheController {
   @Get('/bench')
-  @UseBefore(apicache.middleware('5 minutes'))
-  async cached() {
-    await sleep(ACTION_MS);
-    return RESPONSE;
+  @UseBefore(apicache.middleware('1 hour'))
+  cached() {
+    return action();
   }
 }
 
-/** The servers, by scenario name: what each child process runs. */
-const SERVERS: Record<string, { label: string; start: () => Parameters<typeof announceServer>[0] }> = {
-  'express-bare': { label: 'express: routing-controllers, bare action', start: () => createExpressServer({ controllers: [BareController] }) },
-  'express-hit': { label: 'express: @cacheResponse hit (20 ms action)', start: () => createExpressServer({ controllers: [CachedController] }) },
-  'express-apicache': {
-    label: 'express: plain app.get + apicache hit (20 ms)',
-    start: () =>
-      express().get('/bench', apicache.middleware('5 minutes'), async (_request, response) => {
-        await sleep(ACTION_MS);
-        response.json(RESPONSE);
-      }),
+@JsonController()
+class KoaCashController {
+  @Get('/bench')
+  @UseBefore(koaCash({ maxAge: TTL_MS, ...koaCashMemoryStore() }), serveCashed)
+  cached() {
+    return action();
+  }
+}
+
+/** Points the default store of `@cacheResponse` at the bench's redis-server, connected before the port is announced. */
+async function useRedisStore(redisUrl: string | undefined, namespace: string): Promise<void> {
+  if (redisUrl === undefined) throw new Error('a Redis scenario needs the redis-server URL as its third argument');
+  const storage = createRedisStorage(redisUrl, { namespace });
+  await storage.get('warm-up');
+  configureExtensions({ caches: { default: storage } });
+}
+
+type App = Parameters<typeof announceServer>[0];
+const withRuns = (controller: Function) => [controller, ActionRunsController];
+
+/** The servers, by the name a scenario passes after `serve`: what each child process runs. */
+const SERVERS: Record<string, (redisUrl?: string) => App | Promise<App>> = {
+  'express-bare': () => createExpressServer({ controllers: [BareController] }),
+  'express-hit': () => createExpressServer({ controllers: withRuns(CachedController) }),
+  'express-hit-redis': async (redisUrl) => {
+    await useRedisStore(redisUrl, 'bench-cache-express');
+    return createExpressServer({ controllers: withRuns(CachedController) });
   },
-  'express-apicache-rc': { label: 'express: routing-controllers @UseBefore(apicache) hit (20 ms)', start: () => createExpressServer({ controllers: [ApicacheController] }) },
-  'koa-bare': { label: 'koa: routing-controllers, bare action', start: () => createKoaServer({ controllers: [BareController] }) },
-  'koa-hit': { label: 'koa: @cacheResponse hit (20 ms action)', start: () => createKoaServer({ controllers: [CachedController] }) },
+  'express-apicache': () =>
+    express()
+      .get('/bench', apicache.middleware('1 hour'), async (_request, response) => {
+        response.json(await action());
+      })
+      .get('/bench-action-runs', actionRunsHandler),
+  'express-apicache-rc': () => createExpressServer({ controllers: withRuns(ApicacheController) }),
+  'koa-bare': () => createKoaServer({ controllers: [BareController] }),
+  'koa-hit': () => createKoaServer({ controllers: withRuns(CachedController) }),
+  'koa-hit-redis': async (redisUrl) => {
+    await useRedisStore(redisUrl, 'bench-cache-koa');
+    return createKoaServer({ controllers: withRuns(CachedController) });
+  },
+  'koa-cash-rc': () => createKoaServer({ controllers: withRuns(KoaCashController) }),
+  // Early path vs in-action (to come): add the servers of those rows here, e.g. 'express-hit-early'.
 };
 
-const EXPRESS = ['express-bare', 'express-hit', 'express-apicache', 'express-apicache-rc'];
-const KOA = ['koa-bare', 'koa-hit'];
-
-async function orchestrate(args: readonly string[]): Promise<void> {
-  const profile = args.includes('--profile');
-  const chosen = args.filter((arg) => arg !== '--profile');
-  const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-  const options = {
-    rounds: env('BENCH_ROUNDS', 3),
-    durationSeconds: env('BENCH_SECONDS', 5),
-    connections: env('BENCH_CONNECTIONS', 50),
-    warmupSeconds: env('BENCH_WARMUP_SECONDS', 3),
-    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'profiles')}`] : [],
-    onRun: (scenario: Scenario, round: number, result: { requestsPerSecond: number }) =>
-      console.error(`round ${round} ${scenario.name}: ${Math.round(result.requestsPerSecond)} req/s`),
-  };
-  console.log(`@cacheResponse hit path, node ${process.version}, ${options.rounds} rounds × -c ${options.connections} -d ${options.durationSeconds}, median of rounds\n`);
-  for (const [title, names] of [
-    ['Express', EXPRESS],
-    ['Koa', KOA],
-  ] as const) {
-    const selected = names.filter((name) => chosen.length === 0 || chosen.includes(name));
-    if (selected.length === 0) continue;
-    const scenarios = selected.map((name) => ({ name: SERVERS[name].label, script: __filename, args: ['serve', name] }));
-    const rows = medianRows(await runRounds(scenarios, options));
-    console.log(`${title}\n\n${ratioTable(rows)}\n`);
-  }
-}
-
 async function main(): Promise<void> {
-  const [mode, name] = process.argv.slice(2);
+  const [mode, name, redisUrl] = process.argv.slice(2);
   if (mode !== 'serve') {
-    await orchestrate(process.argv.slice(2));
-    process.exit(0);
+    await benchMain(process.argv.slice(2), { only: (scenario) => scenario.script === __filename, title: '@cacheResponse hit path' });
+    return;
   }
-  const server = SERVERS[name];
-  if (!server) throw new Error(`unknown scenario "${name}": one of ${Object.keys(SERVERS).join(', ')}`);
-  await announceServer(server.start());
+  const start = SERVERS[name];
+  if (!start) throw new Error(`unknown server "${name}": one of ${Object.keys(SERVERS).join(', ')}`);
+  await announceServer(await start(redisUrl));
 }
 
 main().catch((error: unknown) => {

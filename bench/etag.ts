@@ -2,14 +2,15 @@
 // Each server runs in its own child process (NODE_ENV=production); autocannon runs here, on loopback,
 // in alternating rounds (A, B, A, B, …); the table shows the median of the rounds.
 // Run:      npx ts-node --transpile-only bench/etag.ts [scenario …]   (e.g. koa-bare koa-304)
-// Tunables: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (50), BENCH_WARMUP_SECONDS (2)
+// Tunables: see bench/lib/options.ts (BENCH_ROUNDS 5, BENCH_SECONDS 3, BENCH_CONNECTIONS 50, …)
 import 'reflect-metadata';
 import { createExpressServer, createKoaServer, Get, JsonController } from 'routing-controllers';
 import { etag } from '../src/etag/etag';
 import { declareRouteStep } from '../src/http/routingControllers';
+import { benchOptions } from './lib/options';
 import { runRounds, type ScenarioRuns } from './lib/rounds';
 import { announceServer } from './lib/serverChild';
-import { medianRows, ratioTable } from './lib/table';
+import { resultsTable, summarize } from './lib/table';
 
 const RESPONSE = { hello: 'world', id: 42, tags: ['a', 'b', 'c'] };
 
@@ -63,26 +64,57 @@ interface Server {
 
 const CONDITIONAL = { 'if-none-match': '"v1"' };
 const SERVERS: Record<string, Server> = {
-  'express-bare': { label: 'express: bare action (200)', start: () => createExpressServer({ controllers: [BareController] }), expect: '2xx' },
-  'express-304': { label: 'express: @etag(fn) 304', start: () => createExpressServer({ controllers: [EtagController] }), headers: CONDITIONAL, expect: '3xx' },
-  'express-200': { label: 'express: @etag(fn) 200 (no condition)', start: () => createExpressServer({ controllers: [EtagController] }), expect: '2xx' },
-  'express-floor': { label: 'express: hook floor (a step answering 304 at once)', start: () => createExpressServer({ controllers: [FloorController] }), expect: '3xx' },
-  'koa-floor': { label: 'koa: hook floor (a step answering 304 at once)', start: () => createKoaServer({ controllers: [FloorController] }), expect: '3xx' },
+  'express-bare': {
+    label: 'express: bare action (200)',
+    start: () => createExpressServer({ controllers: [BareController] }),
+    expect: '2xx',
+  },
+  'express-304': {
+    label: 'express: @etag(fn) 304',
+    start: () => createExpressServer({ controllers: [EtagController] }),
+    headers: CONDITIONAL,
+    expect: '3xx',
+  },
+  'express-200': {
+    label: 'express: @etag(fn) 200 (no condition)',
+    start: () => createExpressServer({ controllers: [EtagController] }),
+    expect: '2xx',
+  },
+  'express-floor': {
+    label: 'express: hook floor (a step answering 304 at once)',
+    start: () => createExpressServer({ controllers: [FloorController] }),
+    expect: '3xx',
+  },
+  'koa-floor': {
+    label: 'koa: hook floor (a step answering 304 at once)',
+    start: () => createKoaServer({ controllers: [FloorController] }),
+    expect: '3xx',
+  },
   'koa-bare': { label: 'koa: bare action (200)', start: () => createKoaServer({ controllers: [BareController] }), expect: '2xx' },
-  'koa-304': { label: 'koa: @etag(fn) 304', start: () => createKoaServer({ controllers: [EtagController] }), headers: CONDITIONAL, expect: '3xx' },
+  'koa-304': {
+    label: 'koa: @etag(fn) 304',
+    start: () => createKoaServer({ controllers: [EtagController] }),
+    headers: CONDITIONAL,
+    expect: '3xx',
+  },
   'koa-200': { label: 'koa: @etag(fn) 200 (no condition)', start: () => createKoaServer({ controllers: [EtagController] }), expect: '2xx' },
 };
 
 async function measure(names: readonly string[]): Promise<ScenarioRuns[]> {
-  const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
   return runRounds(
-    names.map((name) => ({ name: SERVERS[name].label, script: __filename, args: ['serve', name], load: { headers: SERVERS[name].headers, expect: SERVERS[name].expect } })),
+    names.map((name) => ({
+      id: name,
+      name: SERVERS[name].label,
+      script: __filename,
+      args: ['serve', name],
+      load: { headers: SERVERS[name].headers, expect: SERVERS[name].expect },
+    })),
     {
-      rounds: env('BENCH_ROUNDS', 3),
-      durationSeconds: env('BENCH_SECONDS', 5),
-      connections: env('BENCH_CONNECTIONS', 50),
-      warmupSeconds: env('BENCH_WARMUP_SECONDS', 2),
-      onRun: (scenario, round, result) => console.error(`round ${round} ${scenario.name}: ${Math.round(result.requestsPerSecond)} req/s`),
+      ...benchOptions(),
+      onRun: (scenario, round, result) =>
+        console.error(
+          `round ${round} ${scenario.id}: ${Math.round(result.cpuMicrosPerRequest ?? Number.NaN)} µs CPU/req, ${Math.round(result.requestsPerSecond)} req/s`,
+        ),
     },
   );
 }
@@ -93,13 +125,16 @@ async function main(): Promise<void> {
     await announceServer(SERVERS[name].start());
     return;
   }
-  console.log(`@etag 304 path, node ${process.version}, -c 50 -d 5 per round, median of rounds ("failures" = errors + unexpected status classes)\n`);
+  const { rounds, connections, durationSeconds } = benchOptions();
+  console.log(
+    `@etag 304 path, node ${process.version}, ${rounds} rounds of -c ${connections} -d ${durationSeconds} ("failures" = errors + unexpected status classes)\n`,
+  );
   for (const [title, names] of [
     ['Express', ['express-bare', 'express-304', 'express-200', 'express-floor']],
     ['Koa', ['koa-bare', 'koa-304', 'koa-200', 'koa-floor']],
   ] as const) {
     const selected = names.filter((name) => process.argv.length <= 2 || process.argv.includes(name));
-    if (selected.length > 0) console.log(`${title}\n\n${ratioTable(medianRows(await measure(selected)))}\n`);
+    if (selected.length > 0) console.log(`${title}\n\n${resultsTable(summarize(await measure(selected)))}\n`);
   }
   process.exit(0);
 }

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-
-/** Linux USER_HZ: /proc reports CPU times in these ticks. */
-const CLOCK_TICKS_PER_SECOND = 100;
+import { machineCpu } from './machineCpu';
+import { processCpuMicros } from './processCpu';
 
 /** The part of autocannon 9's result this file reads (the package ships no types). */
 interface AutocannonResult {
@@ -32,6 +30,13 @@ export interface LoadResult {
   readonly requests: number;
   /** Server CPU time (user + system) per request in microseconds, when the server's pid was given. */
   readonly cpuMicrosPerRequest?: number;
+  /** CPU time per request of the `sidecarPid` process (e.g. the redis-server), when given. */
+  readonly sidecarCpuMicrosPerRequest?: number;
+  /**
+   * Share of the machine's CPU (0–1, all cores) that processes other than the server, the
+   * sidecar and this one took during the run, when the server's pid was given: the noise.
+   */
+  readonly otherCpuShare?: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** Connection errors and timeouts. */
@@ -54,6 +59,8 @@ export interface LoadOptions {
   durationSeconds?: number;
   /** Pid of the server (Linux): its CPU time per request is measured, a figure that survives a noisy machine better than req/s. */
   serverPid?: number;
+  /** Pid of another process the requests make work for (a redis-server): its CPU per request is measured too. */
+  sidecarPid?: number;
   /**
    * Request path.
    * @default '/bench'
@@ -86,14 +93,33 @@ const DEFAULT_LOAD_OPTIONS = Object.freeze({ connections: 50, durationSeconds: 5
  * ```
  */
 export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const { connections, durationSeconds, path, serverPid, method, headers, body, expect } = { ...DEFAULT_LOAD_OPTIONS, ...options };
-  const cpuBefore = serverPid === undefined ? undefined : cpuMicros(serverPid);
-  const result = await autocannon({ url: baseUrl + path, connections, duration: durationSeconds, method, ...(headers && { headers }), ...(body !== undefined && { body }) });
-  const cpuAfter = serverPid === undefined ? undefined : cpuMicros(serverPid);
+  const { connections, durationSeconds, path, serverPid, sidecarPid, method, headers, body, expect } = {
+    ...DEFAULT_LOAD_OPTIONS,
+    ...options,
+  };
+  const server = cpuMeter(serverPid);
+  const sidecar = cpuMeter(sidecarPid);
+  const others = serverPid === undefined ? undefined : otherCpuMeter();
+  const result = await autocannon({
+    url: baseUrl + path,
+    connections,
+    duration: durationSeconds,
+    method,
+    ...(headers && { headers }),
+    ...(body !== undefined && { body }),
+  });
+  const requests = result.requests.total;
+  const cpuMicrosPerRequest = server.perRequest(requests);
+  const sidecarCpuMicrosPerRequest = sidecar.perRequest(requests);
   return {
     requestsPerSecond: result.requests.average,
-    requests: result.requests.total,
-    cpuMicrosPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
+    requests,
+    cpuMicrosPerRequest,
+    sidecarCpuMicrosPerRequest,
+    otherCpuShare:
+      cpuMicrosPerRequest === undefined
+        ? undefined
+        : others?.share(cpuMicrosPerRequest * requests + (sidecarCpuMicrosPerRequest ?? 0) * requests),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -101,14 +127,33 @@ export async function runLoad(baseUrl: string, options: LoadOptions = {}): Promi
   };
 }
 
-/** User + system CPU time of a process in microseconds, from /proc (undefined elsewhere). */
-function cpuMicros(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
+/** Reads a process's CPU time now; `perRequest` reads it again and divides the difference. */
+function cpuMeter(pid: number | undefined): { perRequest(requests: number): number | undefined } {
+  const before = pid === undefined ? undefined : processCpuMicros(pid);
+  return {
+    perRequest: (requests) => {
+      const after = pid === undefined ? undefined : processCpuMicros(pid);
+      return before === undefined || after === undefined || requests === 0 ? undefined : (after - before) / requests;
+    },
+  };
+}
+
+/**
+ * Measures what the rest of the machine takes: busy time of every CPU minus this process's CPU
+ * (autocannon runs here) minus the given CPU of the measured processes, over wall time × CPUs.
+ */
+function otherCpuMeter(): { share(measuredMicros: number): number | undefined } {
+  const machineBefore = machineCpu();
+  const selfBefore = process.cpuUsage();
+  const wallBefore = process.hrtime.bigint();
+  return {
+    share: (measuredMicros) => {
+      const machineAfter = machineCpu();
+      if (machineBefore === undefined || machineAfter === undefined) return undefined;
+      const self = process.cpuUsage(selfBefore);
+      const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1000;
+      const others = machineAfter.busyMicros - machineBefore.busyMicros - self.user - self.system - measuredMicros;
+      return Math.max(0, others) / (wallMicros * machineAfter.cpus);
+    },
+  };
 }
