@@ -2,9 +2,8 @@
  * Throughput of the pure precondition engine and parse time of entity-tag lists by size.
  * Run: `npx ts-node --transpile-only bench/preconditions.ts`
  */
-import { parseEntityTagList } from '../src/etag/entityTagList';
+import { parseEntityTagList, matchEntityTagList } from '../src/etag/entityTagList';
 import { evaluatePreconditions, type PreconditionInput } from '../src/etag/evaluatePreconditions';
-import { matchEntityTagList } from '../src/etag/entityTagList';
 
 const RUN_MS = 400;
 let sink = 0;
@@ -58,10 +57,8 @@ function sizeCase(name: string, header: string, run: () => string): number {
   return microseconds;
 }
 
-const matchCase = (name: string, header: string) =>
-  sizeCase(name, header, () => matchEntityTagList(header, '"nomatch"', 'weak', RAISED));
-const parseCase = (name: string, header: string) =>
-  sizeCase(name, header, () => parseEntityTagList(header, RAISED).kind);
+const matchCase = (name: string, header: string) => sizeCase(name, header, () => matchEntityTagList(header, '"nomatch"', 'weak', RAISED));
+const parseCase = (name: string, header: string) => sizeCase(name, header, () => parseEntityTagList(header, RAISED).kind);
 
 const etag = '"0000000007"';
 console.log(`node ${process.version}, ${RUN_MS} ms per case\n`);

@@ -22,7 +22,12 @@ export interface ServerChild {
  * const child = await startServerChild('express-bare', 'bench/cache.ts', ['serve', 'express-bare']);
  * ```
  */
-export async function startServerChild(name: string, script: string, args: readonly string[], execArgv: readonly string[] = []): Promise<ServerChild> {
+export async function startServerChild(
+  name: string,
+  script: string,
+  args: readonly string[],
+  execArgv: readonly string[] = [],
+): Promise<ServerChild> {
   const child = spawn(process.execPath, [...execArgv, '-r', 'ts-node/register/transpile-only', script, ...args], {
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
