@@ -24,8 +24,8 @@ export class UpdatedAtKeyBit extends KeyBit {
 export class CityListKeyConstructor extends KeyConstructor {
   method = new UniqueMethodIdKeyBit();
   query = new QueryParamsKeyBit(['country', 'page']);
-  format = new FormatKeyBit();
-  language = new LanguageKeyBit();
+  format = new FormatKeyBit({ available: ['json'] });
+  language = new LanguageKeyBit({ available: ['en', 'de'] }); // negotiated: every German speaker shares one entry
   updatedAt = new UpdatedAtKeyBit();
 }
 
@@ -33,8 +33,8 @@ export class CityListKeyConstructor extends KeyConstructor {
 export class CityKeyConstructor extends KeyConstructor {
   method = new UniqueMethodIdKeyBit();
   params = new ParamsKeyBit(['id']);
-  format = new FormatKeyBit();
-  language = new LanguageKeyBit();
+  format = new FormatKeyBit({ available: ['json'] });
+  language = new LanguageKeyBit({ available: ['en', 'de'] });
 }
 
 /** Shared by `@etag` and `@cacheResponse` on one action: computed once per request. */

@@ -40,7 +40,7 @@ const STEPS: TourStep[] = [
     },
   },
   {
-    title: 'The key constructor keeps variants apart: another language is another entry',
+    title: 'The key constructor keeps variants apart: another language is another entry, one negotiated language one entry',
     async run(call) {
       const german = await call('GET', '/cities', { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
       const germanAgain = await call('GET', '/cities', { headers: { 'accept-language': 'de-DE' } });

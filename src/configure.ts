@@ -2,6 +2,8 @@ import { Container, Token } from 'typedi';
 import { createDefaultSettings } from './defaults';
 import { InvalidOptionError } from './errors';
 import { validateIdempotencySettings } from './idempotency/IdempotencyKeyOptions';
+import { validateFormats } from './keys/bits/FormatKeyBit';
+import { validateLanguages } from './keys/bits/LanguageKeyBit';
 import { checkKeyFunc } from './keys/KeyFunc';
 import { isLock } from './locks/Lock';
 import { isPlainObject, withoutUndefined } from './options';
@@ -62,6 +64,8 @@ export function configureExtensions(configuration: ExtensionsConfiguration): Rea
     locks: Object.freeze({ ...current.locks, ...withoutUndefined(configuration.locks ?? {}) }),
     idempotency: Object.freeze({ ...current.idempotency, ...withoutUndefined(configuration.idempotency ?? {}) }),
     credentialHeaders: lowerCased(configuration.credentialHeaders ?? current.credentialHeaders),
+    availableFormats: frozenList(configuration.availableFormats, current.availableFormats),
+    availableLanguages: frozenList(configuration.availableLanguages, current.availableLanguages),
   } as ExtensionsSettings);
   validateSettings(next);
   commit(next, false);
@@ -102,6 +106,14 @@ export function settingsVersion(): number {
 /** Header names as the request view keys them; anything else is left for validation to name. */
 function lowerCased(names: unknown): unknown {
   return Array.isArray(names) ? Object.freeze(names.map((name: unknown) => (typeof name === 'string' ? name.toLowerCase() : name))) : names;
+}
+
+/** A given list (copied, so later changes to the caller's array change nothing), else the current one. */
+function frozenList(given: unknown, current: readonly string[] | null): unknown {
+  if (given === undefined) return current;
+  return Array.isArray(given)
+    ? Object.freeze(given.map((item: unknown) => (typeof item === 'string' ? item.trim().toLowerCase() : item)))
+    : given;
 }
 
 function commit(next: Readonly<ExtensionsSettings>, reset: boolean): void {
@@ -148,6 +160,8 @@ function validateSettings(settings: ExtensionsSettings): void {
   if (!Array.isArray(credentials) || !credentials.every((name) => typeof name === 'string' && HEADER_NAME.test(name))) {
     throw new InvalidOptionError(OWNER, 'credentialHeaders', 'an array of header names', credentials);
   }
+  if (settings.availableFormats !== null) validateFormats(settings.availableFormats, OWNER, 'availableFormats');
+  if (settings.availableLanguages !== null) validateLanguages(settings.availableLanguages, OWNER, 'availableLanguages');
   checkKeyFunc(settings.defaultKeyFunc, OWNER, 'defaultKeyFunc');
   checkKeyFunc(settings.defaultEtagFunc, OWNER, 'defaultEtagFunc');
   const clock = settings.clock as Partial<ExtensionsSettings['clock']> | null;

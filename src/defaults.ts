@@ -23,6 +23,8 @@ export function createDefaultSettings(): ExtensionsSettings {
     locks: { default: new InProcessLock() },
     idempotency: { cache: new MemoryRecordStorage() },
     credentialHeaders: Object.freeze(['authorization', 'cookie']),
+    availableFormats: null,
+    availableLanguages: null,
     clock: systemClock,
   };
 }

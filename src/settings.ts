@@ -70,6 +70,21 @@ export interface ExtensionsSettings {
    */
   readonly credentialHeaders: readonly string[];
   /**
+   * The formats the app serves, most preferred first (format names such as `json`, `xml`,
+   * `html`, `text`, `csv`, or media types): what a `FormatKeyBit` built without `available`
+   * negotiates `Accept` against, so every client that gets the JSON shares one entry. `null`: no
+   * list, the key holds the client's normalised `Accept` list (always correct, more entries).
+   * @default null
+   */
+  readonly availableFormats: readonly string[] | null;
+  /**
+   * The languages the app serves, its default first (language tags such as `en`, `fr`,
+   * `pt-BR`): what a `LanguageKeyBit` built without `available` negotiates `Accept-Language`
+   * against. `null`: no list, the key holds the client's normalised `Accept-Language` list.
+   * @default null
+   */
+  readonly availableLanguages: readonly string[] | null;
+  /**
    * Time source of cache ages and freshness, idempotency leases and expiry (tests inject a
    * fake one). Waiting (timeouts, polling) still uses real time.
    * @default systemClock

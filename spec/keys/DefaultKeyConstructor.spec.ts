@@ -5,8 +5,13 @@ import { AuthorController, keyContext } from './context';
 describe('DefaultKeyConstructor', () => {
   const constructor = new DefaultKeyConstructor();
 
-  it('reads the method id, route params, query, format and language', async () => {
-    const context = keyContext({ url: '/books/1?q=x&tag=a&tag=b', params: { id: '1' }, format: 'html', language: 'ru' });
+  it('reads the method id, route params, query, Accept, Accept-Language and the resolved host', async () => {
+    const context = keyContext({
+      url: '/books/1?q=x&tag=a&tag=b',
+      params: { id: '1' },
+      headers: { Accept: 'text/html, */*;q=0.1', 'Accept-Language': 'ru, en;q=0.5' },
+      host: 'shop.example',
+    });
 
     const data = await constructor.getData(context);
 
@@ -14,9 +19,23 @@ describe('DefaultKeyConstructor', () => {
       uniqueMethodId: 'BookController.one',
       routeParams: { id: '1' },
       queryParams: { q: 'x', tag: ['a', 'b'] },
-      format: 'html',
-      language: 'ru',
+      format: ['text/html', '*/*;q=0.1'],
+      language: ['ru', 'en;q=0.5'],
+      host: { host: 'shop.example' },
     });
+  });
+
+  it('keys on the negotiated format and language when the settings list what the app serves', async () => {
+    const bitDefaults = { availableFormats: ['json', 'xml'], availableLanguages: ['en', 'fr'] };
+    const context = keyContext({ headers: { Accept: 'text/xml', 'Accept-Language': 'de, fr;q=0.5' } });
+
+    const data = await constructor.getData(context, { bitDefaults });
+
+    expect(data).to.include({ format: 'xml', language: 'fr' });
+  });
+
+  it('declares Accept, Accept-Language and X-Forwarded-Host for Vary', () => {
+    expect(constructor.varyHeaders()).to.deep.equal(['accept', 'accept-language', 'x-forwarded-host']);
   });
 
   it('gives /books/1 and /books/2 different keys', async () => {
@@ -40,17 +59,18 @@ describe('DefaultKeyConstructor', () => {
     expect(first).to.equal(second);
   });
 
-  it('gives different keys to different formats, languages and actions', async () => {
+  it('gives different keys to different formats, languages, hosts and actions', async () => {
     const base = await constructor.getKey(keyContext());
 
     const others = await Promise.all([
-      constructor.getKey(keyContext({ format: 'xml' })),
-      constructor.getKey(keyContext({ language: 'en' })),
+      constructor.getKey(keyContext({ headers: { accept: 'application/xml' } })),
+      constructor.getKey(keyContext({ headers: { 'accept-language': 'en' } })),
+      constructor.getKey(keyContext({ host: 'tenant-b.example' })),
       constructor.getKey(keyContext({}, { methodName: 'list' })),
       constructor.getKey(keyContext({}, { controller: new AuthorController() })),
     ]);
 
-    expect(new Set([base, ...others]).size).to.equal(5);
+    expect(new Set([base, ...others]).size).to.equal(6);
   });
 
   it('ignores headers, the user and the body', async () => {

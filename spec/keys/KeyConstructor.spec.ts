@@ -130,7 +130,7 @@ describe('KeyConstructor', () => {
       const constructor = new KeyConstructor();
       constructor.bits.format = new FormatKeyBit();
 
-      const key = await constructor.getKey(keyContext({ format: 'xml' }));
+      const key = await constructor.getKey(keyContext({ url: '/?format=xml' }));
 
       expect(key).to.equal(sha256('{"format":"xml"}'));
     });

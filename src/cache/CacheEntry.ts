@@ -1,7 +1,7 @@
 import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
 
 /** Envelope format version; an entry of another version (or shape) is a miss, never a crash. */
-const ENTRY_VERSION = 2;
+const ENTRY_VERSION = 3;
 
 /** Stored values up to this many characters have their decoding remembered in this process. */
 const MEMO_MAX_CHARS = 64 * 1024;
@@ -52,6 +52,37 @@ export function encodeEntry(
   // JSON.stringify escapes line breaks, so the first '\n' always ends the entry JSON.
   return `${JSON.stringify(entry)}\n${response.body.toString('base64')}`;
 }
+
+/** Prefix of the value stored under a key whose responses vary on request headers the key does not hold. */
+const VARY_MARKER = 'vary:';
+
+/**
+ * The value stored under a primary key whose response varies (its own `Vary`, RFC 9111 §4.1) on
+ * request headers the key does not hold: their names. Each variant is stored under a secondary
+ * key of its own (see `variantKey`), so gzip and identity responses live side by side.
+ */
+export function encodeVaryMarker(names: readonly string[]): string {
+  return VARY_MARKER + JSON.stringify(names);
+}
+
+/** The header names of a vary marker, or `undefined` when `value` is not one. */
+export function readVaryMarker(value: unknown): readonly string[] | undefined {
+  if (typeof value !== 'string' || !value.startsWith(VARY_MARKER)) return undefined;
+  const remembered = markers.get(value);
+  if (remembered) return remembered;
+  try {
+    const names: unknown = JSON.parse(value.slice(VARY_MARKER.length));
+    if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) return undefined;
+    if (markers.size >= MEMO_MAX_ENTRIES) markers.delete(markers.keys().next().value as string);
+    const frozen = Object.freeze([...(names as string[])]);
+    markers.set(value, frozen);
+    return frozen;
+  } catch {
+    return undefined;
+  }
+}
+
+const markers = new Map<string, readonly string[]>();
 
 const memo = new Map<string, { readonly value: string; readonly decoded: DecodedEntry }>();
 

@@ -1,14 +1,13 @@
 import type { Clock } from '../clock';
 import { InvalidOptionError } from '../errors';
-import { UserKeyBit } from '../keys/bits/UserKeyBit';
 import type { KeyBitContext } from '../keys/KeyBit';
 import { KeyConstructor } from '../keys/KeyConstructor';
-import { checkKeyFunc, resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from '../keys/KeyFunc';
+import { checkKeyFunc, keyFuncDefaults, resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from '../keys/KeyFunc';
 import { isLock, resolveLock, type Lock } from '../locks/Lock';
 import type { ExtensionsSettings } from '../settings';
 import { isStorage, resolveStorage, type Storage } from '../storage/Storage';
-import { formatCacheControl, type CacheControlDirectives } from './cacheControlHeader';
-import { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES } from './storagePolicy';
+import { formatCacheControl, makePrivate, type CacheControlDirectives } from './cacheControlHeader';
+import { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES, displayHeaderName } from './storagePolicy';
 
 /** Options of {@link cacheResponse}. Unset fields fall back to `configureExtensions` settings. */
 export interface CacheResponseOptions {
@@ -39,15 +38,18 @@ export interface CacheResponseOptions {
    */
   statuses?: readonly number[];
   /**
-   * Request header names the response varies on: their values join the key and the names the
-   * `Vary` response header.
+   * Request header names the response varies on besides those the key's bits declare: their
+   * values join the key and their names the `Vary` response header. (A response's own `Vary`
+   * is honoured without this: it keeps variants apart as a secondary key.)
    * @default []
    */
   vary?: readonly string[];
   /**
    * `Cache-Control` sent to clients on responses below 400 (never replacing one the action
    * set); independent of `ttl`. Object fields are seconds (`maxAge` or `maxAgeSeconds`, …).
-   * @default none
+   * With a key that identifies the user (a `UserKeyBit`) it is sent `private`, and `public` or
+   * `sMaxAge` there fail at startup.
+   * @default none (`private` with a user-identifying key)
    */
   cacheControl?: 'public' | 'private' | CacheControlDirectives;
   /**
@@ -68,8 +70,9 @@ export interface CacheResponseOptions {
    */
   lock?: string | Lock;
   /**
-   * Cache requests that carry `Authorization` or `Cookie` although the key has no `UserKeyBit`:
-   * declares that the response is the same for everyone.
+   * Cache requests that carry credentials (settings `credentialHeaders`, or a current user
+   * found by the app's `currentUserChecker`) although the key has no `UserKeyBit`: declares that
+   * the response is the same for everyone. Contradicts a user-identifying key (startup error).
    * @default false
    */
   public?: boolean;
@@ -167,6 +170,10 @@ export function validateCacheResponseOptions(
   if (tags !== undefined && typeof tags !== 'function')
     throw new InvalidOptionError(owner, 'tags', 'a function (context) => string[]', tags);
   if (options.keyFunc !== undefined) checkKeyFunc(options.keyFunc, owner, 'keyFunc');
+  const cacheControl = options.cacheControl === undefined ? undefined : formatCacheControl(options.cacheControl, owner);
+  if (options.keyFunc instanceof KeyConstructor && options.keyFunc.identifiesUser()) {
+    checkUserScoped(options.public ?? false, cacheControl, owner, 'keyFunc');
+  }
   return Object.freeze({
     ttl,
     cache,
@@ -174,7 +181,7 @@ export function validateCacheResponseOptions(
     cacheErrors,
     statuses: statuses && Object.freeze([...statuses]),
     vary: Object.freeze((vary ?? DEFAULT_CACHE_RESPONSE_OPTIONS.vary).map((h) => h.toLowerCase())),
-    cacheControl: options.cacheControl === undefined ? undefined : formatCacheControl(options.cacheControl, owner),
+    cacheControl,
     tags,
     staleWhileRevalidate: staleWhileRevalidate ?? DEFAULT_CACHE_RESPONSE_OPTIONS.staleWhileRevalidate,
     lock,
@@ -195,6 +202,19 @@ export interface ResolvedCacheOptions {
   readonly keyFunc: ResolvedKeyFunc;
   /** Whether credentialed requests may use the cache: the key names the user, or the route is public. */
   readonly userScoped: boolean;
+  /** The key identifies the user: what the route sends is `Cache-Control: private`. */
+  readonly keyIdentifiesUser: boolean;
+  /**
+   * Request headers the key holds (its bits' `vary` and the `vary` option), lower-cased; `'*'`
+   * for all. A response's own Vary beyond these is its secondary key.
+   */
+  readonly keyVary: readonly string[];
+  /** {@link keyVary} as sent in `Vary` (`Accept-Language`, …). */
+  readonly varyNames: readonly string[];
+  /** `Cache-Control` for clients of responses any client may share (the option), if any. */
+  readonly sharedCacheControl?: string;
+  /** `Cache-Control` for clients of user-scoped responses: the option made private, or `private`. */
+  readonly privateCacheControl: string;
   readonly statuses: ReadonlySet<number>;
   readonly lock?: Lock;
   readonly clock: Clock;
@@ -216,18 +236,50 @@ export function resolveCacheOptions(
   const keyFunc = options.keyFunc ?? settings.defaultKeyFunc;
   const cacheErrors = options.cacheErrors ?? settings.defaultCacheErrors;
   const statuses = options.statuses ?? DEFAULT_CACHEABLE_STATUSES;
+  const constructor = keyFunc instanceof KeyConstructor ? keyFunc : undefined;
+  const keyIdentifiesUser = constructor?.identifiesUser() ?? false;
+  if (keyIdentifiesUser) {
+    checkUserScoped(
+      options.public,
+      options.cacheControl,
+      owner,
+      options.keyFunc === undefined ? 'keyFunc (settings.defaultKeyFunc)' : 'keyFunc',
+    );
+  }
+  const keyVary = [...new Set([...(constructor?.varyHeaders() ?? []), ...options.vary])];
+  const covered = keyVary.includes('*') ? ['*'] : keyVary;
   return {
     ttl: options.ttl ?? settings.defaultCacheResponseTimeout,
     storage: typeof cache === 'string' ? resolveStorage(settings.caches, cache, owner) : cache,
     cacheName: typeof cache === 'string' ? cache : 'cache',
-    keyFunc: resolveKeyFunc(keyFunc, owner, options.keyFunc === undefined ? 'keyFunc (settings.defaultKeyFunc)' : 'keyFunc', {
-      memoizeForRequest: settings.defaultKeyConstructorMemoizeForRequest,
-    }),
-    userScoped:
-      options.public || (keyFunc instanceof KeyConstructor && Object.values(keyFunc.bits).some((bit) => bit instanceof UserKeyBit)),
+    keyFunc: resolveKeyFunc(
+      keyFunc,
+      owner,
+      options.keyFunc === undefined ? 'keyFunc (settings.defaultKeyFunc)' : 'keyFunc',
+      keyFuncDefaults(settings),
+    ),
+    userScoped: options.public || keyIdentifiesUser,
+    keyIdentifiesUser,
+    keyVary: Object.freeze(covered),
+    varyNames: Object.freeze(covered.map(displayHeaderName)),
+    sharedCacheControl: options.cacheControl,
+    privateCacheControl: options.cacheControl === undefined ? 'private' : makePrivate(options.cacheControl),
     statuses: new Set(cacheErrors ? [...statuses, ...ERROR_STATUSES] : statuses),
     lock: options.lock === undefined ? undefined : resolveLock(settings.locks, options.lock, owner),
     clock: settings.clock,
     credentialHeaders: settings.credentialHeaders,
   };
+}
+
+/**
+ * A key that identifies the user makes every response it caches the user's: `public`,
+ * `cacheControl: 'public'` and `s-maxage` (both invite shared caches) contradict it.
+ */
+function checkUserScoped(isPublic: boolean, cacheControl: string | undefined, owner: string, keyOption: string): void {
+  const why = `with ${keyOption}, which identifies the user (UserKeyBit): its responses are private`;
+  if (isPublic) throw new InvalidOptionError(owner, 'public', `false ${why}`, true);
+  const directives = (cacheControl ?? '').split(',').map((directive) => directive.trim().split('=')[0]);
+  if (directives.includes('public') || directives.includes('s-maxage')) {
+    throw new InvalidOptionError(owner, 'cacheControl', `free of public and s-maxage ${why}`, cacheControl);
+  }
 }

@@ -1,25 +1,46 @@
 import { createHash } from 'node:crypto';
 import { StateKey, type ActionExchange } from '../http/ActionExchange';
-import type { CaptureResult, CapturedResponse } from '../http/CapturedResponse';
+import type { CaptureResult, CapturedResponse, HeaderValue } from '../http/CapturedResponse';
+import { representationFor } from '../http/contentCoding';
 import type { ActionStep } from '../http/steps';
 import type { Lock, LockHandle } from '../locks/Lock';
 import { publishCacheEvent } from '../events';
-import { encodeEntry, readEntry, type DecodedEntry } from './CacheEntry';
+import { clientCacheControl } from './cacheControlHeader';
+import { encodeEntry, encodeVaryMarker, readEntry, readVaryMarker, type DecodedEntry } from './CacheEntry';
 import type { ResolvedCacheOptions, ValidatedCacheResponseOptions } from './CacheResponseOptions';
 import { SingleFlight } from './singleFlight';
 import { hitResponse } from './hitResponse';
-import { mergeVary, requestBypassReason, responseNotStorableReason, storableHeaders } from './storagePolicy';
+import {
+  mergeVary,
+  requestBypassReason,
+  responseNotStorableReason,
+  secondaryValues,
+  secondaryVary,
+  storableHeaders,
+  type NotStoredReason,
+} from './storagePolicy';
 import { pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
 
 const OWNER = '@cacheResponse';
 const ENTRY_KEY_PREFIX = 'rcx:response:';
-/** Marks a response whose Cache-Control is the `cacheControl` option's, not the action's. */
-const OWN_CACHE_CONTROL = new StateKey<boolean>('own-cache-control');
 const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
 
+/** What the route added to a response for clients, and the Cache-Control the action set itself. */
+interface Decoration {
+  done: boolean;
+  actionCacheControl?: HeaderValue;
+}
+
+const DECORATION = new StateKey<Decoration>('cache-decoration');
+
 /** What a leader's miss produced, as its followers and the store step see it. */
-type FlightResult = CaptureResult & { readonly ownCacheControl?: boolean };
+type FlightResult = CaptureResult & {
+  /** The Cache-Control the action set (what speaks to this cache), when the route decorated the response. */
+  readonly decoration?: Decoration;
+  /** The leader's request headers: a follower shares a varying response only with equal values. */
+  readonly requestHeaders: Readonly<Record<string, string>>;
+};
 
 /** What a lookup found. */
 interface Lookup {
@@ -29,6 +50,8 @@ interface Lookup {
   readonly found?: DecodedEntry;
   /** The store failed: the miss runs without the cross-process lock and stores nothing. */
   readonly storeFailed?: boolean;
+  /** Responses of this key vary on request headers, and none is stored for this request's values. */
+  readonly varyMiss?: boolean;
 }
 
 /**
@@ -51,9 +74,13 @@ export class CacheResponseStep implements ActionStep {
   async run(exchange: ActionExchange, next: () => unknown): Promise<unknown> {
     const options = this.resolved;
     const request = exchange.request;
-    const bypass = requestBypassReason(request, options.userScoped, options.credentialHeaders);
+    let bypass = requestBypassReason(request, options.userScoped, options.credentialHeaders);
+    if (bypass === undefined && !options.userScoped && exchange.route.currentUserChecker) bypass = await currentUserBypass(exchange);
     if (bypass) {
-      if (bypass !== 'method') publishCacheEvent({ type: 'bypass', route: request.route, reason: bypass });
+      if (bypass === 'method') return next();
+      publishCacheEvent({ type: 'bypass', route: request.route, reason: bypass });
+      // Someone's own response: no shared cache may keep it either.
+      this.decorate(exchange, true, `${options.cacheName}; fwd=bypass`);
       return next();
     }
     const key = await this.entryKey(exchange, options);
@@ -85,7 +112,10 @@ export class CacheResponseStep implements ActionStep {
     const joined = this.#flights.join(key);
     if (joined && !exchange.isBackgroundRefresh) return this.follow(exchange, joined, next, key);
     // A HEAD response has no body to share or store: it never leads a flight for GETs to join.
-    if (request.method === 'HEAD') return next();
+    if (request.method === 'HEAD') {
+      this.decorate(exchange, options.keyIdentifiesUser, missStatus(options, lookup));
+      return next();
+    }
     return this.lead(exchange, options, lookup, next);
   }
 
@@ -96,6 +126,9 @@ export class CacheResponseStep implements ActionStep {
   private replay(exchange: ActionExchange, key: string, response: CapturedResponse, ageMs: number, cacheStatus: string): unknown {
     const hit = hitResponse(exchange.request, response, ageMs, cacheStatus);
     if (hit.status === 304) publishCacheEvent({ type: 'revalidated', route: exchange.request.route, key });
+    // A compression middleware below the route may still encode these bytes: then the tag must not stay strong.
+    const etag = hit.headers.etag;
+    if (typeof etag === 'string' && etag.startsWith('"') && hit.headers['content-encoding'] === undefined) exchange.weakenEtagWhenEncoded();
     return exchange.respond(hit);
   }
 
@@ -129,7 +162,7 @@ export class CacheResponseStep implements ActionStep {
           if (again?.found && options.clock.now() - again.found.entry.storedAt < again.found.entry.ttl) {
             await handle.release().catch(() => false);
             const { entry, response } = again.found;
-            outcome = { complete: true, response };
+            outcome = { complete: true, response, requestHeaders: exchange.request.headers };
             release();
             landed();
             publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
@@ -145,10 +178,10 @@ export class CacheResponseStep implements ActionStep {
         : await settleTagVersions(options.storage, lookup.tags, lookup.versions, options.ttl + this.options.staleWhileRevalidate).catch(
             () => undefined,
           );
-      this.prepareMiss(exchange);
+      this.decorate(exchange, options.keyIdentifiesUser, missStatus(options, lookup));
       const captured = exchange.captureResponse(this.options.maxBodyBytes);
       void captured.then(async (captureResult) => {
-        const result: FlightResult = { ...captureResult, ownCacheControl: exchange.get(OWN_CACHE_CONTROL) === true };
+        const result: FlightResult = { ...captureResult, decoration: exchange.get(DECORATION), requestHeaders: exchange.request.headers };
         outcome = result;
         release();
         try {
@@ -177,32 +210,74 @@ export class CacheResponseStep implements ActionStep {
     publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
     const result = await flight;
     // Only what could have been stored is shared: never a 304, an error, a Set-Cookie or a
-    // private/no-store response (the waiter then runs the action itself).
-    if (!result?.complete || responseNotStorableReason(result.response, this.resolved.statuses, result.ownCacheControl)) return next();
-    const { status, headers, body } = result.response;
+    // private/no-store response, nor a variant for other header values or a coding this client
+    // does not accept (the waiter then runs the action itself).
+    if (!result?.complete) return next();
+    const secondary = secondaryVary(result.response.headers.vary, this.resolved.keyVary);
+    if (responseNotStorableReason(result.response, this.resolved.statuses, actionCacheControl(result), secondary) || secondary === '*')
+      return next();
+    const request = exchange.request;
+    const mine = secondaryValues(request.headers, secondary);
+    if (secondaryValues(result.requestHeaders, secondary).some((value, index) => value !== mine[index])) return next();
+    const sendable = representationFor(result.response, request.headers['accept-encoding']);
+    if (sendable === undefined) return next();
+    const { status, headers, body } = sendable;
     // RFC 9211: answered by collapsing onto another request's forward, not from storage.
     const cacheStatus = `${this.resolved.cacheName}; fwd=uri-miss; collapsed`;
     return exchange.respond({ status, headers: { ...storableHeaders(headers), 'cache-status': cacheStatus }, body });
   }
 
-  /** What a 304 answered before this step (by `@etag`) owes the client of this route: its `Vary`. */
-  notModifiedHeaders(exchange: ActionExchange): Readonly<Record<string, string>> {
-    const { vary } = this.options;
-    return vary.length === 0 ? {} : { vary: mergeVary(exchange.getResponseHeader('vary'), vary) };
+  /**
+   * What a 304 answered before this step (by `@etag`) owes the client of this route (RFC 9110
+   * §15.4.5): the `Vary` and `Cache-Control` its 200 would carry.
+   */
+  notModifiedHeaders(exchange: ActionExchange): Readonly<Record<string, HeaderValue>> {
+    const options = this.resolved;
+    const headers: Record<string, HeaderValue> = {};
+    const routeVary = exchange.route.headers.vary;
+    const current = mergeVary(exchange.getResponseHeader('vary'), routeVary === undefined ? [] : routeVary.split(','));
+    if (options.varyNames.length > 0 || current !== '') headers.vary = mergeVary(current, options.varyNames);
+    const isPrivate =
+      options.keyIdentifiesUser ||
+      (!options.userScoped && options.credentialHeaders.some((name) => exchange.request.headers[name] !== undefined));
+    const cacheControl = clientCacheControl(
+      exchange.getResponseHeader('cache-control') ?? exchange.route.headers['cache-control'],
+      200,
+      isPrivate ? options.privateCacheControl : options.sharedCacheControl,
+      isPrivate,
+    );
+    if (cacheControl !== undefined) headers['cache-control'] = cacheControl;
+    return headers;
   }
 
-  private prepareMiss(exchange: ActionExchange): void {
-    const { cacheControl, vary } = this.options;
-    exchange.setResponseHeader('cache-status', `${this.resolved.cacheName}; fwd=uri-miss`);
-    if (vary.length > 0) exchange.setResponseHeader('vary', mergeVary(exchange.getResponseHeader('vary'), vary));
-    if (cacheControl) {
-      exchange.beforeResponseEnd((status) => {
-        if (status < 400 && exchange.getResponseHeader('cache-control') === undefined) {
-          exchange.setResponseHeader('cache-control', cacheControl);
-          exchange.set(OWN_CACHE_CONTROL, true);
-        }
-      });
-    }
+  /**
+   * Gives a response this route serves from the action what clients and caches in front need:
+   * `Cache-Status`, the key's `Vary` (merged with the action's own, before the action and again
+   * at the end, since the framework may set `Vary` from `@Header` meanwhile), and Cache-Control
+   * (the option, `private` for user-scoped responses; see `clientCacheControl`). The end part
+   * runs once, at the end or when a streamed body sends the head first, and records the
+   * action's own Cache-Control for the storage policy.
+   */
+  private decorate(exchange: ActionExchange, isPrivate: boolean, cacheStatus: string): void {
+    const options = this.resolved;
+    const { varyNames } = options;
+    exchange.setResponseHeader('cache-status', cacheStatus);
+    if (varyNames.length > 0) exchange.setResponseHeader('vary', mergeVary(exchange.getResponseHeader('vary'), varyNames));
+    exchange.weakenEtagWhenEncoded();
+    const decoration: Decoration = { done: false };
+    exchange.set(DECORATION, decoration);
+    const configured = isPrivate ? options.privateCacheControl : options.sharedCacheControl;
+    const finish = (status: number): void => {
+      if (decoration.done) return;
+      decoration.done = true;
+      if (varyNames.length > 0) exchange.setResponseHeader('vary', mergeVary(exchange.getResponseHeader('vary'), varyNames));
+      const current = exchange.getResponseHeader('cache-control');
+      decoration.actionCacheControl = current;
+      const sent = clientCacheControl(current, status, configured, isPrivate);
+      if (sent !== undefined && sent !== current) exchange.setResponseHeader('cache-control', sent);
+    };
+    exchange.beforeResponseEnd(finish);
+    exchange.beforeHeadersSent(finish);
   }
 
   private async store(
@@ -215,8 +290,15 @@ export class CacheResponseStep implements ActionStep {
     const route = exchange.request.route;
     if (exchange.request.method === 'HEAD') return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: 'method' });
     if (!result.complete) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: result.reason });
-    const reason = responseNotStorableReason(result.response, options.statuses, result.ownCacheControl);
-    if (reason) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason });
+    const secondary = secondaryVary(result.response.headers.vary, options.keyVary);
+    const reason: NotStoredReason | undefined = responseNotStorableReason(
+      result.response,
+      options.statuses,
+      actionCacheControl(result),
+      secondary,
+    );
+    if (reason || secondary === '*')
+      return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: reason ?? 'vary-star' });
     try {
       const swr = this.options.staleWhileRevalidate;
       const entry = encodeEntry(result.response, storableHeaders(result.response.headers), {
@@ -225,18 +307,45 @@ export class CacheResponseStep implements ActionStep {
         swr,
         tags,
       });
-      await options.storage.set(ENTRY_KEY_PREFIX + lookup.key, entry, options.ttl + swr);
+      const ttl = options.ttl + swr;
+      if (secondary.length === 0) {
+        await options.storage.set(ENTRY_KEY_PREFIX + lookup.key, entry, ttl);
+      } else {
+        // RFC 9111 §4.1: the key says which variants exist; each lives under its header values.
+        const variant = variantKey(lookup.key, secondary, secondaryValues(result.requestHeaders, secondary));
+        await Promise.all([
+          options.storage.set(ENTRY_KEY_PREFIX + lookup.key, encodeVaryMarker(secondary), ttl),
+          options.storage.set(ENTRY_KEY_PREFIX + variant, entry, ttl),
+        ]);
+      }
       publishCacheEvent({ type: 'stored', route, key: lookup.key });
     } catch (error) {
       publishCacheEvent({ type: 'store-error', route, key: lookup.key, error });
     }
   }
 
+  /**
+   * The entry for this request, if one is stored, current (its tags unchanged), for this
+   * request's values of the headers its responses vary on, and in a content coding the client
+   * accepts (or decodable to identity).
+   */
   private async lookup(exchange: ActionExchange, options: ResolvedCacheOptions, key: string): Promise<Lookup> {
     const tags = await this.tagsOf(exchange);
     const [stored, versions] = await Promise.all([options.storage.get(ENTRY_KEY_PREFIX + key), readTagVersions(options.storage, tags)]);
-    const found = readEntry(key, stored);
-    return { key, tags, versions, found: found && tagsUnchanged(found.entry.tags, tags, versions) ? found : undefined };
+    const headers = exchange.request.headers;
+    const names = readVaryMarker(stored);
+    let storeKey = key;
+    let value = stored;
+    if (names !== undefined) {
+      storeKey = variantKey(key, names, secondaryValues(headers, names));
+      value = await options.storage.get(ENTRY_KEY_PREFIX + storeKey);
+    }
+    const found = readEntry(storeKey, value);
+    if (found === undefined || !tagsUnchanged(found.entry.tags, tags, versions))
+      return { key, tags, versions, varyMiss: names !== undefined };
+    const response = representationFor(found.response, headers['accept-encoding']);
+    if (response === undefined) return { key, tags, versions };
+    return { key, tags, versions, found: response === found.response ? found : { entry: found.entry, response } };
   }
 
   private async tagsOf(exchange: ActionExchange): Promise<readonly string[]> {
@@ -262,5 +371,36 @@ async function acquireQuietly(lock: Lock, key: string): Promise<LockHandle | und
     return await lock.acquire(`rcx:fill:${key}`, { ttlMs: LOCK_TTL_MS, waitMs: LOCK_WAIT_MS });
   } catch {
     return undefined;
+  }
+}
+
+/** The Cache-Control the action set itself: the one the storage policy reads. */
+function actionCacheControl(result: FlightResult & { complete: true }): HeaderValue | undefined {
+  return result.decoration?.done ? result.decoration.actionCacheControl : result.response.headers['cache-control'];
+}
+
+/** Where one variant of a key's varying responses is stored: the key plus its header values. */
+function variantKey(key: string, names: readonly string[], values: readonly (string | null)[]): string {
+  return `${key}:vary:${createHash('sha256')
+    .update(JSON.stringify([names, values]))
+    .digest('hex')}`;
+}
+
+/** `Cache-Status` of a miss (RFC 9211): `vary-miss` when other variants of the key are stored. */
+function missStatus(options: ResolvedCacheOptions, lookup: Lookup): string {
+  return `${options.cacheName}; fwd=${lookup.varyMiss ? 'vary-miss' : 'uri-miss'}`;
+}
+
+/**
+ * With the app's `currentUserChecker` and a key without the user, a request with a current user
+ * is credentialed however it authenticates (X-Api-Key, a query token…). A checker that throws
+ * counts as a user: never serve a shared entry on a doubt.
+ */
+async function currentUserBypass(exchange: ActionExchange): Promise<NotStoredReason | undefined> {
+  try {
+    const user = await exchange.request.currentUser();
+    return user === undefined || user === null || user === false || user === '' ? undefined : 'credentialed-request';
+  } catch {
+    return 'credentialed-request';
   }
 }

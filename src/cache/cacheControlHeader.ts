@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors';
+import { headerText, type HeaderValue } from '../http/CapturedResponse';
 
 /**
  * Cache-Control directives sent to clients and shared caches (RFC 9111 §5.2.2), independent of
@@ -90,4 +91,37 @@ export function formatCacheControl(value: unknown, owner: string): string {
     throw new InvalidOptionError(owner, 'cacheControl', 'either public or private, not both', value);
   }
   return text;
+}
+
+/**
+ * A Cache-Control value with `private` first (only the user's own cache may store it).
+ * @internal
+ */
+export function makePrivate(cacheControl: string): string {
+  const directives = cacheControl
+    .split(',')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && directive.toLowerCase() !== 'private');
+  return ['private', ...directives].join(', ');
+}
+
+const SCOPE_DIRECTIVE = /(^|[\s,])(private|public|no-store)($|[\s,=])/i;
+
+/**
+ * The Cache-Control a cached route sends a client, given the one the action set (`current`).
+ * The action's own wins, except that a user-scoped response (`isPrivate`) that states no scope
+ * of its own (`private`, `public`, `no-store`) gets `private` added: only narrowing, never
+ * widening. Without one: `configured` (the option, made private for user-scoped responses) on
+ * statuses below 400; a user-scoped error still gets `private`.
+ * @internal
+ */
+export function clientCacheControl(
+  current: HeaderValue | undefined,
+  status: number,
+  configured: string | undefined,
+  isPrivate: boolean,
+): HeaderValue | undefined {
+  if (current !== undefined) return isPrivate && !SCOPE_DIRECTIVE.test(headerText(current)) ? makePrivate(headerText(current)) : current;
+  if (status < 400) return configured;
+  return isPrivate ? 'private' : undefined;
 }

@@ -33,9 +33,10 @@ const UNSTORED_HEADERS = new Set([
 ]);
 
 /**
- * Whether a request may use the shared cache at all. Requests with credentials would otherwise
- * receive (or plant) another user's response: they are cached only when the key names the user
- * or the route is declared public (RFC 9111 §3.5).
+ * Whether a request may use the shared cache at all, as far as its method and headers tell.
+ * Requests with credentials would otherwise receive (or plant) another user's response: they
+ * are cached only when the key names the user or the route is declared public (RFC 9111 §3.5).
+ * (A current user found by the app's `currentUserChecker` counts too; the step asks for it.)
  */
 export function requestBypassReason(
   request: RequestView,
@@ -49,29 +50,61 @@ export function requestBypassReason(
 
 /**
  * Why a captured GET response must not be stored, or `undefined` when it may be.
- * `ownCacheControl`: the response's Cache-Control came from the `cacheControl` option.
+ * `cacheControl` is the Cache-Control the action itself set (what the cache added for clients
+ * does not speak to this cache); `secondaryVary` the response's own Vary names beyond the key's
+ * (see {@link secondaryVary}).
  */
 export function responseNotStorableReason(
   response: CapturedResponse,
   statuses: ReadonlySet<number>,
-  ownCacheControl = false,
+  cacheControl: HeaderValue | undefined,
+  secondary: readonly string[] | '*',
 ): NotStoredReason | undefined {
   if (!statuses.has(response.status)) return 'status';
-  const headers = response.headers;
-  if (headers['set-cookie'] !== undefined) return 'set-cookie';
-  // A Cache-Control the `cacheControl` option added speaks to clients, not to this cache.
-  const cacheControl = ownCacheControl ? '' : headerText(headers['cache-control']).toLowerCase();
-  if (cacheControl) {
-    if (/(^|[\s,])no-store($|[\s,=])/.test(cacheControl)) return 'no-store';
-    if (/(^|[\s,])private($|[\s,=])/.test(cacheControl)) return 'private';
+  if (response.headers['set-cookie'] !== undefined) return 'set-cookie';
+  const directives = headerText(cacheControl).toLowerCase();
+  if (directives) {
+    if (/(^|[\s,])no-store($|[\s,=])/.test(directives)) return 'no-store';
+    if (/(^|[\s,])private($|[\s,=])/.test(directives)) return 'private';
   }
-  if (
-    headerText(headers.vary)
-      .split(',')
-      .some((name) => name.trim() === '*')
-  )
-    return 'vary-star';
+  if (secondary === '*') return 'vary-star';
   return undefined;
+}
+
+/**
+ * The request headers a response varies on (its own `Vary`, lower-cased) beyond those the key
+ * already holds (`keyVary`, where `'*'` covers every header): the secondary key of RFC 9111
+ * §4.1. `'*'` when the response varies on everything else (never stored).
+ *
+ * @example
+ * ```ts
+ * secondaryVary('Accept, Accept-Encoding', ['accept']); // ['accept-encoding']
+ * ```
+ */
+export function secondaryVary(vary: HeaderValue | undefined, keyVary: readonly string[]): readonly string[] | '*' {
+  if (vary === undefined || keyVary.includes('*')) return NONE;
+  let names: string[] | undefined;
+  for (const raw of headerText(vary).split(',')) {
+    const name = raw.trim().toLowerCase();
+    if (name === '' || keyVary.includes(name) || names?.includes(name)) continue;
+    if (name === '*') return '*';
+    (names ??= []).push(name);
+  }
+  return names ?? NONE;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * A request's values of the secondary headers, as RFC 9111 §4.1 lets a cache normalise them
+ * (field lines combined, whitespace around commas removed); `null` for an absent header, which
+ * differs from an empty one.
+ */
+export function secondaryValues(headers: Readonly<Record<string, string>>, names: readonly string[]): (string | null)[] {
+  return names.map((name) => {
+    const value = headers[name];
+    return value === undefined ? null : value.trim().replace(/\s*,\s*/g, ',');
+  });
 }
 
 /** The headers worth storing: everything except {@link UNSTORED_HEADERS} and `Connection`-listed ones. */
@@ -87,12 +120,30 @@ export function storableHeaders(headers: Readonly<Record<string, HeaderValue>>):
   return kept;
 }
 
-/** Adds `names` to a `Vary` value, keeping what is there and not repeating a name. */
+/**
+ * Adds `names` to a `Vary` value, keeping what is there and not repeating a name (compared
+ * case-insensitively); `*` stays alone, since it already says everything.
+ *
+ * @example
+ * ```ts
+ * mergeVary('Accept-Encoding', ['Accept', 'accept-encoding']); // 'Accept-Encoding, Accept'
+ * ```
+ */
 export function mergeVary(existing: HeaderValue | undefined, names: readonly string[]): string {
   const current = headerText(existing)
     .split(',')
     .map((name) => name.trim())
     .filter(Boolean);
   const lower = new Set(current.map((name) => name.toLowerCase()));
-  return [...current, ...names.filter((name) => !lower.has(name))].join(', ');
+  for (const name of names) {
+    if (lower.has(name.toLowerCase())) continue;
+    lower.add(name.toLowerCase());
+    current.push(name);
+  }
+  return lower.has('*') ? '*' : current.join(', ');
+}
+
+/** A header name as HTTP documents spell it (`accept-language` → `Accept-Language`), for `Vary`. */
+export function displayHeaderName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
 }

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { KeyBitContext } from '../keys/KeyBit';
 import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
+import { beforeHeaders } from './beforeHeaders';
+import { weakenEtagWhenEncoded } from './contentCoding';
 import type { HostAdapter } from './HostAdapter';
 import { isRefreshRequest, sendRefreshRequest } from './refreshRequest';
 import type { RequestView, RouteInfo } from './RequestView';
@@ -126,6 +128,14 @@ export class ActionExchange implements KeyBitContext {
   }
 
   /**
+   * Makes a strong `ETag` of this response weak if a content coding is applied to it later (by a
+   * compression middleware below the route): gzip and identity bytes must not share a strong tag.
+   */
+  weakenEtagWhenEncoded(): void {
+    weakenEtagWhenEncoded(this.nodeResponse);
+  }
+
+  /**
    * Resolves with the response exactly as written to the wire once it ends (see
    * `captureResponse`); install before running the action.
    */
@@ -168,6 +178,14 @@ export class ActionExchange implements KeyBitContext {
       if (field.length === lower.length && field.toLowerCase() === lower) (lines ??= []).push(raw[index + 1]);
     }
     return lines ?? [];
+  }
+
+  /**
+   * Runs `hook` once, just before the response head is written (explicitly, or by the first
+   * write of a streamed body, which comes before `beforeResponseEnd` hooks), with the status.
+   */
+  beforeHeadersSent(hook: (status: number) => void): void {
+    beforeHeaders(this.nodeResponse, hook);
   }
 
   /** Runs `hook` before the response leaves, e.g. to invalidate cached copies after a write. */

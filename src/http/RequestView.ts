@@ -52,11 +52,19 @@ export interface RequestView {
   readonly ip: string;
   /** `http` or `https`. */
   readonly protocol: string;
-  /** The host the framework resolved (Host, or X-Forwarded-Host where it trusts the proxy). */
+  /**
+   * The host and port the framework resolved, lower-cased: `Host`, or the first
+   * `X-Forwarded-Host` where it trusts the proxy (Express `trust proxy`, Koa `app.proxy`), as
+   * Express's `req.hostname` and Koa's `ctx.host` read it; `''` when there is none.
+   */
   readonly host: string;
-  /** Negotiated response format (`json`, `xml`, `html`, `text`, …) from `?format=` or `Accept`. */
+  /**
+   * The client's preferred response format (`json`, `xml`, `html`, `text`, …) from `?format=` or
+   * `Accept` (negotiator's order). Keys use `FormatKeyBit`, which negotiates against what the
+   * action serves.
+   */
   readonly format: string;
-  /** Preferred language from `Accept-Language` (lower-cased tag, highest q), or `undefined`. */
+  /** The client's preferred language from `Accept-Language` (lower-cased tag, highest q), or `undefined`. */
   readonly language: string | undefined;
   /**
    * The current user: the app's `currentUserChecker` when configured, else `req.user` (Express)

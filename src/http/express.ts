@@ -11,11 +11,16 @@ interface ExpressRequest extends IncomingMessage {
   body?: unknown;
   ip?: string;
   protocol?: string;
+  hostname?: string;
   user?: unknown;
+  app?: { get(setting: string): unknown };
 }
+
+type TrustProxy = (address: string | undefined, hop: number) => boolean;
 
 class ExpressRequestView extends LazyRequestView {
   readonly driver = 'express';
+  #host?: string;
 
   constructor(
     private readonly req: ExpressRequest,
@@ -37,8 +42,12 @@ class ExpressRequestView extends LazyRequestView {
   get protocol(): string {
     return this.req.protocol ?? 'http';
   }
+  /**
+   * Host and port as Express resolves `req.hostname` (X-Forwarded-Host only from a proxy `trust
+   * proxy` trusts, its first value), with the port kept, lower-cased; computed once.
+   */
   get host(): string {
-    return this.headers.host ?? '';
+    return (this.#host ??= resolveExpressHost(this.req));
   }
   get raw(): object {
     return this.req;
@@ -46,6 +55,16 @@ class ExpressRequestView extends LazyRequestView {
   protected userFromRequest(): unknown {
     return this.req.user;
   }
+}
+
+function resolveExpressHost(req: ExpressRequest): string {
+  const trust = req.app?.get('trust proxy fn') as TrustProxy | undefined;
+  const forwarded = req.headers['x-forwarded-host'];
+  let host = typeof forwarded === 'string' && forwarded !== '' && trust?.(req.socket?.remoteAddress, 0) ? forwarded : req.headers.host;
+  if (host === undefined) return '';
+  const comma = host.indexOf(',');
+  if (comma >= 0) host = host.slice(0, comma);
+  return host.trim().toLowerCase();
 }
 
 /**

@@ -14,6 +14,7 @@ interface KoaContext {
   response: object;
   ip: string;
   protocol: string;
+  host: string;
   state: Record<string, unknown> & { user?: unknown };
   status: number;
   body: unknown;
@@ -42,8 +43,9 @@ class KoaRequestView extends LazyRequestView {
   get protocol(): string {
     return this.ctx.protocol;
   }
+  /** `ctx.host` (X-Forwarded-Host only with `app.proxy`), lower-cased. */
   get host(): string {
-    return this.headers.host ?? '';
+    return this.ctx.host.toLowerCase();
   }
   get raw(): object {
     return this.ctx;

@@ -1,79 +1,114 @@
+import Negotiator from 'negotiator';
+
 /**
- * Content negotiation helpers for the request view: the response format from `?format=` or
- * `Accept` (RFC 9110 §12.5.1) and the preferred language from `Accept-Language` (§12.5.4).
+ * Content negotiation for the request view and the key bits (RFC 9110 §12), through
+ * `negotiator`, the parser Express (`req.accepts`) and Koa (`ctx.accepts`) use, so a key agrees
+ * with what the app itself negotiates.
  * @internal
  */
 
-const FORMAT_BY_MEDIA_TYPE: Readonly<Record<string, string>> = {
-  'application/json': 'json',
-  'text/json': 'json',
-  'application/problem+json': 'json',
-  'application/xml': 'xml',
-  'text/xml': 'xml',
-  'text/html': 'html',
-  'application/xhtml+xml': 'html',
-  'text/plain': 'text',
-  'text/csv': 'csv',
-  'application/yaml': 'yaml',
-  'text/yaml': 'yaml',
-  'application/x-yaml': 'yaml',
-  'application/octet-stream': 'binary',
-  'application/msgpack': 'msgpack',
-};
+/** Media types of the format names a `FormatKeyBit` list may use (a list may also name media types). */
+export const MEDIA_TYPES_BY_FORMAT: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  json: ['application/json', 'text/json', 'application/problem+json'],
+  xml: ['application/xml', 'text/xml'],
+  html: ['text/html', 'application/xhtml+xml'],
+  text: ['text/plain'],
+  csv: ['text/csv'],
+  yaml: ['application/yaml', 'text/yaml', 'application/x-yaml'],
+  binary: ['application/octet-stream'],
+  msgpack: ['application/msgpack'],
+});
+
+const FORMAT_BY_MEDIA_TYPE: ReadonlyMap<string, string> = new Map(
+  Object.entries(MEDIA_TYPES_BY_FORMAT).flatMap(([format, types]) => types.map((type) => [type, format] as const)),
+);
 
 /** Format when nothing is asked for (`*&#47;*` or no Accept): JSON, as routing-controllers answers. */
 export const DEFAULT_FORMAT = 'json';
 
-interface Weighted {
-  value: string;
-  q: number;
-  order: number;
-}
+/** Header values whose negotiation outcome is remembered, per list (oldest forgotten first). */
+const MEMO_MAX_ENTRIES = 256;
 
-/** Splits an `Accept`-style list into lower-cased values with their q weights (q=0 dropped). */
-function parseWeightedList(header: string): Weighted[] {
-  const items: Weighted[] = [];
-  const parts = header.split(',');
-  for (let order = 0; order < parts.length && order < 64; order++) {
-    const [rawValue, ...rawParams] = parts[order].split(';');
-    const value = rawValue.trim().toLowerCase();
-    if (value === '') continue;
-    let q = 1;
-    for (const param of rawParams) {
-      const [name, weight] = param.split('=');
-      if (name.trim().toLowerCase() === 'q') {
-        const parsed = Number(weight);
-        q = Number.isFinite(parsed) ? Math.min(Math.max(parsed, 0), 1) : 0;
-      }
-    }
-    if (q > 0) items.push({ value, q, order });
+/**
+ * Negotiates one header against one fixed list of available values, remembering the outcome
+ * per header value: clients send few distinct values, and the hit path then costs one map read.
+ */
+export class ListNegotiation {
+  readonly #memo = new Map<string | undefined, string | null>();
+
+  /**
+   * @param header - the request header negotiated (`accept`, `accept-language`)
+   * @param candidates - what negotiator picks from (media types or language tags)
+   * @param resultOf - maps the picked candidate to the value reported (e.g. a media type to its format)
+   */
+  constructor(
+    private readonly header: 'accept' | 'accept-language',
+    private readonly candidates: readonly string[],
+    private readonly resultOf: (candidate: string) => string = (candidate) => candidate,
+  ) {}
+
+  /** The best available value for this header value, or `null` when none is acceptable. */
+  negotiate(value: string | undefined): string | null {
+    const known = this.#memo.get(value);
+    if (known !== undefined) return known;
+    const negotiator = new Negotiator({ headers: { [this.header]: value } });
+    const best = this.header === 'accept' ? negotiator.mediaType([...this.candidates]) : negotiator.language([...this.candidates]);
+    const result = best === undefined ? null : this.resultOf(best);
+    if (this.#memo.size >= MEMO_MAX_ENTRIES) this.#memo.delete(this.#memo.keys().next().value);
+    this.#memo.set(value, result);
+    return result;
   }
-  return items.sort((a, b) => b.q - a.q || a.order - b.order);
 }
 
 /**
- * The negotiated format: `?format=` wins (lower-cased), else the best-weighted known media type
- * of `Accept`, else the subtype of the best concrete media type, else {@link DEFAULT_FORMAT}.
+ * A list header as a key sees it without a list of available values: its members in order,
+ * lower-cased, without whitespace (RFC 9110 §5.6.1 list syntax; these fields are
+ * case-insensitive), `null` when the header is absent. Any difference that could change a
+ * negotiation (order, weights, parameters) gives a different list.
+ *
+ * @example
+ * ```ts
+ * preferenceList('de-DE, fr;q=0.5 '); // ['de-de', 'fr;q=0.5']
+ * ```
+ */
+export function preferenceList(value: string | undefined): readonly string[] | null {
+  if (value === undefined) return null;
+  const members: string[] = [];
+  for (const member of value.split(',')) {
+    const normalised = member.replace(/\s+/g, '').toLowerCase();
+    if (normalised !== '') members.push(normalised);
+  }
+  return members;
+}
+
+/**
+ * The negotiated format of the request view: `?format=` wins (lower-cased), else the format of
+ * the client's most preferred known media type, else the subtype of its most preferred concrete
+ * one, else {@link DEFAULT_FORMAT}.
  */
 export function negotiateFormat(formatParam: string | undefined, accept: string | undefined): string {
   if (formatParam) return formatParam.trim().toLowerCase();
   if (!accept) return DEFAULT_FORMAT;
-  for (const { value } of parseWeightedList(accept)) {
-    const known = FORMAT_BY_MEDIA_TYPE[value];
+  for (const type of new Negotiator({ headers: { accept } }).mediaTypes()) {
+    const lower = type.toLowerCase();
+    const known = FORMAT_BY_MEDIA_TYPE.get(lower);
     if (known) return known;
-    if (value === '*/*' || value.endsWith('/*')) continue;
-    const subtype = value.slice(value.indexOf('/') + 1);
+    if (lower.endsWith('/*')) continue;
+    const subtype = lower.slice(lower.indexOf('/') + 1);
     const suffix = subtype.lastIndexOf('+');
     return suffix >= 0 ? subtype.slice(suffix + 1) : subtype;
   }
   return DEFAULT_FORMAT;
 }
 
-/** The highest-weighted language tag of `Accept-Language`, lower-cased; `undefined` for none or `*`. */
+/** The client's most preferred language of `Accept-Language`, lower-cased; `undefined` for none or `*`. */
 export function negotiateLanguage(acceptLanguage: string | undefined): string | undefined {
   if (!acceptLanguage) return undefined;
-  for (const { value } of parseWeightedList(acceptLanguage)) {
-    if (value !== '*') return value;
-  }
-  return undefined;
+  const best = new Negotiator({ headers: { 'accept-language': acceptLanguage } }).languages().find((tag) => tag !== '*');
+  return best?.toLowerCase();
+}
+
+/** The format name a media type of a `FormatKeyBit` list stands for (the media type itself when unnamed). */
+export function formatOfMediaType(type: string): string {
+  return FORMAT_BY_MEDIA_TYPE.get(type.toLowerCase()) ?? type.toLowerCase();
 }

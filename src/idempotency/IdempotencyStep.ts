@@ -2,6 +2,7 @@ import { LockTimeoutError } from '../errors';
 import { publishIdempotencyEvent, type IdempotencyEvent } from '../events';
 import type { ActionExchange } from '../http/ActionExchange';
 import type { CapturedResponse } from '../http/CapturedResponse';
+import { replayForClient } from '../http/contentCoding';
 import type { ActionStep } from '../http/steps';
 import { idempotencyProblem, type IdempotencyProblem } from './idempotencyProblems';
 import { PARSED_IDEMPOTENCY_KEY } from './IdempotencyKeyBit';
@@ -146,7 +147,9 @@ export class IdempotencyStep implements ActionStep {
       );
     }
     this.publish('replayed', exchange.request.route, recordKey);
-    return exchange.respond(replayResponse(stored, options.conflictStatusCode));
+    return exchange.respond(
+      replayForClient(replayResponse(stored, options.conflictStatusCode), exchange.request.headers['accept-encoding']),
+    );
   }
 
   private mismatch(exchange: ActionExchange, options: ResolvedIdempotencyOptions, recordKey: string): unknown {

@@ -1,5 +1,7 @@
 import type { RequestView } from '../http/RequestView';
 
+const NO_HEADERS: readonly string[] = Object.freeze([]);
+
 /**
  * Everything a key bit may read about one action invocation (drf-extensions passes the same
  * facts as six keyword arguments; here they are one object).
@@ -18,6 +20,19 @@ export interface KeyBitContext {
    * contexts; a hand-built context may leave it out (the memo is then kept per `request` object).
    */
   readonly keyMemos?: Map<object, unknown>;
+}
+
+/**
+ * Settings-level defaults a bit may fall back to (from `configureExtensions`, handed over when a
+ * decorator's route is bound): `FormatKeyBit` and `LanguageKeyBit` read the lists of formats and
+ * languages the app serves here when built without their own. A direct `getKey` call passes
+ * them in `GetKeyOptions.bitDefaults`, else a bit sees none.
+ */
+export interface KeyBitDefaults {
+  /** The formats the app serves (settings `availableFormats`), or `null` for no list. */
+  readonly availableFormats?: readonly string[] | null;
+  /** The languages the app serves (settings `availableLanguages`), or `null` for no list. */
+  readonly availableLanguages?: readonly string[] | null;
 }
 
 /**
@@ -49,9 +64,30 @@ export abstract class KeyBit<P = undefined> {
 
   /**
    * Returns the bit's data for one invocation: anything `canonicalJson` can encode (strings,
-   * numbers, booleans, null, arrays, plain records, Dates…), or a Promise of it.
+   * numbers, booleans, null, arrays, plain records, Dates…), or a Promise of it. `defaults` are
+   * the settings-level defaults in force (empty when called directly without them).
    */
-  abstract getData(context: KeyBitContext, params: P): unknown;
+  abstract getData(context: KeyBitContext, params: P, defaults: KeyBitDefaults): unknown;
+
+  /**
+   * The request headers this bit's data depends on (lower-case names), for the `Vary` response
+   * header a cache sends (RFC 9110 §12.5.5): a shared cache in front must keep apart what this
+   * key keeps apart. `'*'` means every header. Override it in a bit that reads headers; the
+   * default is none.
+   */
+  vary(params: P): readonly string[] {
+    void params;
+    return NO_HEADERS;
+  }
+
+  /**
+   * Whether this bit's data identifies the user (as `UserKeyBit` does): a cache keyed by it may
+   * serve credentialed requests, and marks what it sends `Cache-Control: private`.
+   */
+  identifiesUser(params: P): boolean {
+    void params;
+    return false;
+  }
 
   /**
    * Checks (and may normalise) params, both the constructor argument and a constructor-level

@@ -2,7 +2,7 @@ import { InvalidOptionError, KeyConstructionError } from '../errors';
 import { isThenable } from '../promises';
 import { CanonicalJsonError, canonicalJson, canonicalMember, hashKey } from './canonicalJson';
 
-import { KeyBit, type KeyBitContext } from './KeyBit';
+import { KeyBit, type KeyBitContext, type KeyBitDefaults } from './KeyBit';
 import { RequestMemo } from './RequestMemo';
 
 /** Options of a `KeyConstructor`, validated when it is built. */
@@ -36,6 +36,12 @@ export interface GetKeyOptions {
    * @default false
    */
   memoizeByDefault?: boolean;
+  /**
+   * Settings-level defaults the bits fall back to (decorators pass the settings' lists of
+   * available formats and languages here).
+   * @default {}
+   */
+  bitDefaults?: KeyBitDefaults;
 }
 
 /** A bit as a key is built from it: in key order, with its params in force and its member prefix. */
@@ -47,7 +53,17 @@ interface PlannedBit {
   readonly params: unknown;
 }
 
-const RESERVED_NAMES: ReadonlySet<string> = new Set(['bits', 'getKey', 'getData', 'prepareKey', 'validate']);
+const NO_DEFAULTS: KeyBitDefaults = Object.freeze({});
+
+const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'bits',
+  'getKey',
+  'getData',
+  'prepareKey',
+  'validate',
+  'varyHeaders',
+  'identifiesUser',
+]);
 
 /**
  * Builds deterministic keys from a request, composed of `KeyBit` fields the way a form is
@@ -123,17 +139,40 @@ export class KeyConstructor {
    * `memoizeForRequest` is on. A failing bit rejects with `KeyConstructionError` naming it.
    */
   getKey(context: KeyBitContext, options?: GetKeyOptions): Promise<string> {
-    if (!(this.#memoize ?? options?.memoizeByDefault ?? false)) return this.#computeKey(context);
-    return (options?.refresh === true ? undefined : this.#memo.get(context)) ?? this.#memo.remember(context, this.#computeKey(context));
+    const defaults = options?.bitDefaults ?? NO_DEFAULTS;
+    if (!(this.#memoize ?? options?.memoizeByDefault ?? false)) return this.#computeKey(context, defaults);
+    return (
+      (options?.refresh === true ? undefined : this.#memo.get(context)) ?? this.#memo.remember(context, this.#computeKey(context, defaults))
+    );
   }
 
   /** The data of every bit for one invocation, `{ bitName: data }` (what `getKey` hashes). */
-  getData(context: KeyBitContext): Promise<Record<string, unknown>> {
+  getData(context: KeyBitContext, options?: Pick<GetKeyOptions, 'bitDefaults'>): Promise<Record<string, unknown>> {
     try {
-      return Promise.resolve(this.#evaluate(context));
+      return Promise.resolve(this.#evaluate(context, options?.bitDefaults ?? NO_DEFAULTS));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * The request headers the key depends on: the union of its bits' `vary` with the params in
+   * force, lower-cased, in bit order (`['*']` when a bit reads every header). `@cacheResponse`
+   * sends them as `Vary`, so a cache in front keeps apart what this key keeps apart.
+   */
+  varyHeaders(): readonly string[] {
+    const overrides = this.#overrides ?? this.#checkOverrides();
+    const names = new Set<string>();
+    for (const [name, bit] of Object.entries(this.bits)) {
+      for (const header of bit.vary(overrides.has(name) ? overrides.get(name) : bit.params)) names.add(header.toLowerCase());
+    }
+    return names.has('*') ? ['*'] : [...names];
+  }
+
+  /** Whether one of the bits identifies the user (a `UserKeyBit`, or a bit of yours that says so). */
+  identifiesUser(): boolean {
+    const overrides = this.#overrides ?? this.#checkOverrides();
+    return Object.entries(this.bits).some(([name, bit]) => bit.identifiesUser(overrides.has(name) ? overrides.get(name) : bit.params));
   }
 
   /**
@@ -144,19 +183,19 @@ export class KeyConstructor {
     return hashKey(canonicalJson(data));
   }
 
-  #computeKey(context: KeyBitContext): Promise<string> {
+  #computeKey(context: KeyBitContext, defaults: KeyBitDefaults): Promise<string> {
     try {
       // With the default prepareKey the canonical text is written straight from the bits in key
       // order (no data record, no key sorting per call): the same text canonicalJson(data) gives.
-      if (this.prepareKey === KeyConstructor.prototype.prepareKey) return this.#fastKey(context);
-      const data = this.#evaluate(context);
+      if (this.prepareKey === KeyConstructor.prototype.prepareKey) return this.#fastKey(context, defaults);
+      const data = this.#evaluate(context, defaults);
       return data instanceof Promise ? data.then((ready) => this.#prepare(ready)) : Promise.resolve(this.#prepare(data));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #fastKey(context: KeyBitContext): Promise<string> {
+  #fastKey(context: KeyBitContext, defaults: KeyBitDefaults): Promise<string> {
     const plan = (this.#plan ??= this.#makePlan());
     const values: unknown[] = new Array(plan.length);
     let pending: Promise<void>[] | undefined;
@@ -164,7 +203,7 @@ export class KeyConstructor {
       const { name, bit, params } = plan[index];
       let value: unknown;
       try {
-        value = bit.getData(context, params);
+        value = bit.getData(context, params, defaults);
       } catch (error) {
         pending?.forEach((promise) => promise.catch(ignore));
         throw new KeyConstructionError(name, this.constructor.name, error);
@@ -249,7 +288,7 @@ export class KeyConstructor {
   }
 
   // Synchronous bits never touch a promise; only the asynchronous ones are awaited together.
-  #evaluate(context: KeyBitContext): Record<string, unknown> | Promise<Record<string, unknown>> {
+  #evaluate(context: KeyBitContext, defaults: KeyBitDefaults): Record<string, unknown> | Promise<Record<string, unknown>> {
     const bits = this.bits;
     const overrides = this.#overrides ?? this.#checkOverrides();
     const data: Record<string, unknown> = {};
@@ -259,7 +298,7 @@ export class KeyConstructor {
       const params = overrides.size > 0 && overrides.has(name) ? overrides.get(name) : bit.params;
       let value: unknown;
       try {
-        value = bit.getData(context, params);
+        value = bit.getData(context, params, defaults);
       } catch (error) {
         pending?.forEach((promise) => promise.catch(ignore));
         throw new KeyConstructionError(name, this.constructor.name, error);

@@ -1,5 +1,6 @@
 import { ExtensionsError, InvalidOptionError } from '../errors';
-import type { KeyBitContext } from './KeyBit';
+import type { ExtensionsSettings } from '../settings';
+import type { KeyBitContext, KeyBitDefaults } from './KeyBit';
 import { KeyConstructor, type GetKeyOptions } from './KeyConstructor';
 import { controllerName } from './bits/UniqueControllerIdKeyBit';
 
@@ -25,6 +26,25 @@ const EXPECTED = 'a KeyConstructor, a function or a controller method name';
 export interface KeyFuncDefaults {
   /** `memoizeForRequest` of a `KeyConstructor` that does not set it (the setting of that name). */
   readonly memoizeForRequest?: boolean;
+  /** What a `KeyConstructor`'s bits fall back to (the settings `availableFormats`, `availableLanguages`). */
+  readonly bits?: KeyBitDefaults;
+}
+
+/**
+ * The defaults of `resolveKeyFunc` taken from the settings a route is bound to.
+ *
+ * @example
+ * ```ts
+ * const keyOf = resolveKeyFunc(options.keyFunc, owner, 'keyFunc', keyFuncDefaults(settings));
+ * ```
+ */
+export function keyFuncDefaults(
+  settings: Pick<ExtensionsSettings, 'defaultKeyConstructorMemoizeForRequest' | 'availableFormats' | 'availableLanguages'>,
+): KeyFuncDefaults {
+  return {
+    memoizeForRequest: settings.defaultKeyConstructorMemoizeForRequest,
+    bits: Object.freeze({ availableFormats: settings.availableFormats, availableLanguages: settings.availableLanguages }),
+  };
 }
 
 /**
@@ -52,8 +72,8 @@ export function checkKeyFunc(keyFunc: unknown, owner: string, option: string): v
 export function resolveKeyFunc(keyFunc: unknown, owner: string, option: string, defaults: KeyFuncDefaults = {}): ResolvedKeyFunc {
   if (keyFunc instanceof KeyConstructor) {
     keyFunc.validate();
-    const memoizeByDefault = defaults.memoizeForRequest ?? false;
-    return (context, options) => keyFunc.getKey(context, options === undefined ? { memoizeByDefault } : { memoizeByDefault, ...options });
+    const base: GetKeyOptions = Object.freeze({ memoizeByDefault: defaults.memoizeForRequest ?? false, bitDefaults: defaults.bits });
+    return (context, options) => keyFunc.getKey(context, options === undefined ? base : { ...base, ...options });
   }
   if (typeof keyFunc === 'function') {
     if (isClass(keyFunc)) throw new InvalidOptionError(owner, option, `${EXPECTED} (an instance, not the class)`, keyFunc);

@@ -5,7 +5,8 @@ import { RecordKeyBit, type NamesParam } from '../RecordKeyBit';
  * Request header values by name, case-insensitive; data keys are the lower-cased names and
  * repeated field lines come combined with `, ` (RFC 9110 §5.3). `'*'` takes every header,
  * `Cookie` and `Authorization` included, which makes the key per client (drf-extensions'
- * `'*'` yields nothing, and `Content-Type` is out of its reach; both work here).
+ * `'*'` yields nothing, and `Content-Type` is out of its reach; both work here). Declares the
+ * names for `Vary` (`'*'` declares `Vary: *`: no cache in front may reuse the response).
  *
  * @example
  * ```ts
@@ -23,6 +24,11 @@ export class HeadersKeyBit extends RecordKeyBit {
 
   getSource({ request }: KeyBitContext): Readonly<Record<string, string>> {
     return request.headers;
+  }
+
+  override vary(params: NamesParam): readonly string[] {
+    if (params === null) return [];
+    return params === '*' ? ['*'] : params.map((name) => name.toLowerCase());
   }
 
   protected override sourceKey(name: string): string {

@@ -5,14 +5,27 @@ import { validateNames } from '../RecordKeyBit';
 /** The request facts `RequestMetaKeyBit` can read. */
 export const REQUEST_META_NAMES = Object.freeze(['ip', 'method', 'path', 'url', 'route', 'host', 'protocol'] as const);
 
+/**
+ * The header each fact comes from when the framework trusts a proxy (Express `trust proxy`, Koa
+ * `app.proxy`): declared for `Vary`, since a cache in front cannot know whether the app trusts it.
+ */
+const FORWARDED_HEADERS: Readonly<Partial<Record<RequestMetaName, string>>> = Object.freeze({
+  ip: 'x-forwarded-for',
+  host: 'x-forwarded-host',
+  protocol: 'x-forwarded-proto',
+});
+
 /** One of `REQUEST_META_NAMES`. */
 export type RequestMetaName = (typeof REQUEST_META_NAMES)[number];
 
 /**
  * Facts about the request by name: `ip`, `method`, `path` (as received), `url` (path and query),
- * `route` (the matched pattern, e.g. `/books/:id`), `host`, `protocol`. Names are checked when the
- * bit is built (drf-extensions reads raw WSGI environ keys, and its `'*'` puts a per-request
- * memory address into the key; here `'*'` is just every fact above).
+ * `route` (the matched pattern, e.g. `/books/:id`), `host` (lower-cased, with its port), `protocol`.
+ * `ip`, `host` and `protocol` are what the framework resolved: `X-Forwarded-For`, `-Host` and
+ * `-Proto` count only where it trusts the proxy (Express `trust proxy`, Koa `app.proxy`), and
+ * those headers are declared for `Vary`. Names are checked when the bit is built
+ * (drf-extensions reads raw WSGI environ keys, and its `'*'` puts a per-request memory address
+ * into the key; here `'*'` is just every fact above).
  *
  * @example
  * ```ts
@@ -35,6 +48,16 @@ export class RequestMetaKeyBit extends KeyBit<readonly RequestMetaName[] | '*' |
       if (value !== undefined && value !== null) data[name] = value;
     }
     return data;
+  }
+
+  override vary(params: readonly RequestMetaName[] | '*' | null): readonly string[] {
+    if (params === null) return [];
+    const headers: string[] = [];
+    for (const name of params === '*' ? REQUEST_META_NAMES : params) {
+      const header = FORWARDED_HEADERS[name];
+      if (header !== undefined) headers.push(header);
+    }
+    return headers;
   }
 
   override validateParams(params: unknown): readonly RequestMetaName[] | '*' | null {

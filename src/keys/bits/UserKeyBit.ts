@@ -31,6 +31,10 @@ export class UserKeyBit extends KeyBit<UserIdExtractor | undefined> {
     return request.currentUser().then((user) => (isAnonymous(user) ? ANONYMOUS_USER : extract ? extract(user) : idOf(user)));
   }
 
+  override identifiesUser(): boolean {
+    return true;
+  }
+
   override validateParams(params: unknown): UserIdExtractor | undefined {
     if (params === undefined || params === null || typeof params === 'function')
       return (params ?? undefined) as UserIdExtractor | undefined;
