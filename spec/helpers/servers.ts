@@ -15,9 +15,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a real routing-controllers server of the given driver on port 0. */
-export async function startServer(driver: Driver, options: RoutingControllersOptions): Promise<TestServer> {
+/** What a test may do to the app before it listens (e.g. `app.set('trust proxy', true)`, `app.proxy = true`). */
+export type PrepareApp = (app: { set?(name: string, value: unknown): void; proxy?: boolean }, driver: Driver) => void;
+
+/**
+ * Starts a real routing-controllers server of the given driver on port 0; `prepare` gets the
+ * Express or Koa app first.
+ */
+export async function startServer(driver: Driver, options: RoutingControllersOptions, prepare?: PrepareApp): Promise<TestServer> {
   const app = driver === 'express' ? createExpressServer(options) : createKoaServer(options);
+  prepare?.(app, driver);
   const server: Server = await new Promise((resolve, reject) => {
     const listening: Server = app.listen(0, '127.0.0.1', () => resolve(listening));
     listening.on('error', reject);

@@ -94,14 +94,15 @@ export function formatCacheControl(value: unknown, owner: string): string {
 }
 
 /**
- * A Cache-Control value with `private` first (only the user's own cache may store it).
+ * A Cache-Control value with `private` first (only the user's own cache may store it), without
+ * the directives that speak to shared caches (`public`, `s-maxage`).
  * @internal
  */
 export function makePrivate(cacheControl: string): string {
   const directives = cacheControl
     .split(',')
     .map((directive) => directive.trim())
-    .filter((directive) => directive !== '' && directive.toLowerCase() !== 'private');
+    .filter((directive) => !/^(private|public|s-maxage(=.*)?)?$/i.test(directive));
   return ['private', ...directives].join(', ');
 }
 
