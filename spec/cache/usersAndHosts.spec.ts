@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Get, HeaderParam, JsonController, Param, Req, type Action } from 'routing-controllers';
+import { Get, Header, HeaderParam, JsonController, Param, Req, type Action } from 'routing-controllers';
 import { cacheResponse } from '../../src/cache/cacheResponse';
 import { configureExtensions, resetExtensions } from '../../src/configure';
 import { InvalidOptionError } from '../../src/errors';
@@ -41,6 +41,14 @@ class AccountController {
   me(@Param('id') id: string, @HeaderParam('x-api-key') apiKey?: string) {
     count('me');
     return { id, for: apiKey ? `user-of-${apiKey}` : 'anonymous', run: runs.me };
+  }
+
+  @Get('/static')
+  @Header('ETag', '"s1"')
+  @cacheResponse({ ttl: 60_000, vary: ['X-Region'] })
+  staticPage() {
+    count('static');
+    return { run: runs.static };
   }
 
   @Get('/news')
@@ -122,6 +130,17 @@ for (const driver of DRIVERS) {
       }
       expect(headMiss.headers['cache-status']).to.match(/fwd=uri-miss/);
       expect(headHit.headers['cache-status']).to.match(/; hit/);
+    });
+
+    it('sends the Vary of key and option on a 304 the cache answers from a stored entry', async () => {
+      const miss = await server.send('/uh/static');
+      const notModified = await server.send('/uh/static', { headers: { 'if-none-match': '"s1"' } });
+
+      expect(notModified.status).to.equal(304);
+      expect(notModified.headers['cache-status']).to.match(/; hit/);
+      expect(miss.headers.vary).to.equal('Accept, Accept-Language, X-Forwarded-Host, X-Region');
+      expect(notModified.headers.vary).to.equal(miss.headers.vary);
+      expect(runs.static).to.equal(1);
     });
 
     it('shares a public: true route between users, as declared', async () => {

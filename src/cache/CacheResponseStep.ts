@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
-import { StateKey, type ActionExchange } from '../http/ActionExchange';
+import type { ActionExchange } from '../http/ActionExchange';
 import type { CaptureResult, CapturedResponse, HeaderValue } from '../http/CapturedResponse';
 import { representationFor } from '../http/contentCoding';
 import type { ActionStep } from '../http/steps';
 import type { Lock, LockHandle } from '../locks/Lock';
 import { publishCacheEvent } from '../events';
-import { clientCacheControl } from './cacheControlHeader';
+import { decorateResponse, decorationOf, notModifiedClientHeaders, type Decoration } from './clientHeaders';
 import { encodeEntry, encodeVaryMarker, readEntry, readVaryMarker, type DecodedEntry } from './CacheEntry';
 import type { ResolvedCacheOptions, ValidatedCacheResponseOptions } from './CacheResponseOptions';
 import { SingleFlight } from './singleFlight';
 import { hitResponse } from './hitResponse';
 import {
-  mergeVary,
   requestBypassReason,
   responseNotStorableReason,
   secondaryValues,
@@ -25,14 +24,6 @@ const OWNER = '@cacheResponse';
 const ENTRY_KEY_PREFIX = 'rcx:response:';
 const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
-
-/** What the route added to a response for clients, and the Cache-Control the action set itself. */
-interface Decoration {
-  done: boolean;
-  actionCacheControl?: HeaderValue;
-}
-
-const DECORATION = new StateKey<Decoration>('cache-decoration');
 
 /** What a leader's miss produced, as its followers and the store step see it. */
 type FlightResult = CaptureResult & {
@@ -181,7 +172,7 @@ export class CacheResponseStep implements ActionStep {
       this.decorate(exchange, options.keyIdentifiesUser, missStatus(options, lookup));
       const captured = exchange.captureResponse(this.options.maxBodyBytes);
       void captured.then(async (captureResult) => {
-        const result: FlightResult = { ...captureResult, decoration: exchange.get(DECORATION), requestHeaders: exchange.request.headers };
+        const result: FlightResult = { ...captureResult, decoration: decorationOf(exchange), requestHeaders: exchange.request.headers };
         outcome = result;
         release();
         try {
@@ -227,57 +218,13 @@ export class CacheResponseStep implements ActionStep {
     return exchange.respond({ status, headers: { ...storableHeaders(headers), 'cache-status': cacheStatus }, body });
   }
 
-  /**
-   * What a 304 answered before this step (by `@etag`) owes the client of this route (RFC 9110
-   * §15.4.5): the `Vary` and `Cache-Control` its 200 would carry.
-   */
+  /** What a 304 answered before this step (by `@etag`) owes the client: the `Vary` and `Cache-Control` of its 200. */
   notModifiedHeaders(exchange: ActionExchange): Readonly<Record<string, HeaderValue>> {
-    const options = this.resolved;
-    const headers: Record<string, HeaderValue> = {};
-    const routeVary = exchange.route.headers.vary;
-    const current = mergeVary(exchange.getResponseHeader('vary'), routeVary === undefined ? [] : routeVary.split(','));
-    if (options.varyNames.length > 0 || current !== '') headers.vary = mergeVary(current, options.varyNames);
-    const isPrivate =
-      options.keyIdentifiesUser ||
-      (!options.userScoped && options.credentialHeaders.some((name) => exchange.request.headers[name] !== undefined));
-    const cacheControl = clientCacheControl(
-      exchange.getResponseHeader('cache-control') ?? exchange.route.headers['cache-control'],
-      200,
-      isPrivate ? options.privateCacheControl : options.sharedCacheControl,
-      isPrivate,
-    );
-    if (cacheControl !== undefined) headers['cache-control'] = cacheControl;
-    return headers;
+    return notModifiedClientHeaders(exchange, this.resolved);
   }
 
-  /**
-   * Gives a response this route serves from the action what clients and caches in front need:
-   * `Cache-Status`, the key's `Vary` (merged with the action's own, before the action and again
-   * at the end, since the framework may set `Vary` from `@Header` meanwhile), and Cache-Control
-   * (the option, `private` for user-scoped responses; see `clientCacheControl`). The end part
-   * runs once, at the end or when a streamed body sends the head first, and records the
-   * action's own Cache-Control for the storage policy.
-   */
   private decorate(exchange: ActionExchange, isPrivate: boolean, cacheStatus: string): void {
-    const options = this.resolved;
-    const { varyNames } = options;
-    exchange.setResponseHeader('cache-status', cacheStatus);
-    if (varyNames.length > 0) exchange.setResponseHeader('vary', mergeVary(exchange.getResponseHeader('vary'), varyNames));
-    exchange.weakenEtagWhenEncoded();
-    const decoration: Decoration = { done: false };
-    exchange.set(DECORATION, decoration);
-    const configured = isPrivate ? options.privateCacheControl : options.sharedCacheControl;
-    const finish = (status: number): void => {
-      if (decoration.done) return;
-      decoration.done = true;
-      if (varyNames.length > 0) exchange.setResponseHeader('vary', mergeVary(exchange.getResponseHeader('vary'), varyNames));
-      const current = exchange.getResponseHeader('cache-control');
-      decoration.actionCacheControl = current;
-      const sent = clientCacheControl(current, status, configured, isPrivate);
-      if (sent !== undefined && sent !== current) exchange.setResponseHeader('cache-control', sent);
-    };
-    exchange.beforeResponseEnd(finish);
-    exchange.beforeHeadersSent(finish);
+    decorateResponse(exchange, this.resolved, isPrivate, cacheStatus);
   }
 
   private async store(
