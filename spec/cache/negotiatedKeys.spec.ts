@@ -3,6 +3,7 @@ import Negotiator from 'negotiator';
 import { Get, HeaderParam, JsonController } from 'routing-controllers';
 import { cacheResponse } from '../../src/cache/cacheResponse';
 import { configureExtensions, resetExtensions } from '../../src/configure';
+import { InvalidOptionError } from '../../src/errors';
 import { DefaultKeyConstructor } from '../../src/keys/DefaultKeyConstructor';
 import { MemoryStorage } from '../../src/storage/MemoryStorage';
 import { DRIVERS, startServer, type TestServer } from '../helpers/servers';
@@ -98,3 +99,27 @@ for (const driver of DRIVERS) {
     });
   });
 }
+
+describe('availableFormats and availableLanguages settings', () => {
+  afterEach(() => resetExtensions());
+
+  it('take lists of formats and language tags, lower-cased, and null for no list', () => {
+    const settings = configureExtensions({ availableFormats: ['JSON', 'application/vnd.shop+json'], availableLanguages: ['en', 'pt-BR'] });
+
+    expect(settings.availableFormats).to.deep.equal(['json', 'application/vnd.shop+json']);
+    expect(settings.availableLanguages).to.deep.equal(['en', 'pt-br']);
+    expect(configureExtensions({ availableFormats: null }).availableFormats).to.equal(null);
+  });
+
+  it('reject what is not such a list, naming the setting', () => {
+    expect(() => configureExtensions({ availableFormats: ['jayson'] })).to.throw(
+      InvalidOptionError,
+      /configureExtensions: option availableFormats/,
+    );
+    expect(() => configureExtensions({ availableLanguages: [] })).to.throw(
+      InvalidOptionError,
+      /configureExtensions: option availableLanguages/,
+    );
+    expect(() => configureExtensions({ availableLanguages: 'en' as never })).to.throw(InvalidOptionError, /availableLanguages/);
+  });
+});
