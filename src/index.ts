@@ -1,17 +1,17 @@
 // Public surface of routing-controllers-extensions: re-exports only, grouped by folder.
 
 // keys
-export { KeyBit, type KeyBitContext } from './keys/KeyBit';
+export { KeyBit, type KeyBitContext, type KeyBitDefaults } from './keys/KeyBit';
 export { RecordKeyBit, validateNames, type NamesParam } from './keys/RecordKeyBit';
 export { KeyConstructor, type KeyConstructorOptions, type GetKeyOptions } from './keys/KeyConstructor';
 export { DefaultKeyConstructor } from './keys/DefaultKeyConstructor';
-export { resolveKeyFunc, type KeyFunc, type KeyFuncDefaults, type ResolvedKeyFunc } from './keys/KeyFunc';
+export { resolveKeyFunc, keyFuncDefaults, type KeyFunc, type KeyFuncDefaults, type ResolvedKeyFunc } from './keys/KeyFunc';
 export { canonicalJson, CanonicalJsonError, hashKey } from './keys/canonicalJson';
 export { ArgsKeyBit, type ArgsParam } from './keys/bits/ArgsKeyBit';
 export { BodyKeyBit } from './keys/bits/BodyKeyBit';
-export { FormatKeyBit } from './keys/bits/FormatKeyBit';
+export { FormatKeyBit, type FormatKeyBitOptions } from './keys/bits/FormatKeyBit';
 export { HeadersKeyBit } from './keys/bits/HeadersKeyBit';
-export { LanguageKeyBit } from './keys/bits/LanguageKeyBit';
+export { LanguageKeyBit, type LanguageKeyBitOptions } from './keys/bits/LanguageKeyBit';
 export { PaginationKeyBit, DEFAULT_PAGINATION_PARAMS } from './keys/bits/PaginationKeyBit';
 export { ParamsKeyBit } from './keys/bits/ParamsKeyBit';
 export { QueryParamsKeyBit } from './keys/bits/QueryParamsKeyBit';
