@@ -63,6 +63,9 @@ export class EtagStep implements ActionStep {
     const method = exchange.request.method;
     if (method === 'OPTIONS' || method === 'CONNECT' || method === 'TRACE') return next();
     exchange.ignoreFrameworkFreshness();
+    // A compression middleware below the route encodes the body after our tag was set: a strong
+    // tag then stands for two representations (RFC 9110 §8.8.3), so it must become weak.
+    exchange.weakenEtagWhenEncoded();
     const headers = conditionalHeaders(exchange);
     if (this.options.content) return this.runContent(exchange, next, headers);
     const safe = method === 'GET' || method === 'HEAD';

@@ -1,5 +1,5 @@
 import { declareRouteStep, methodId } from '../http/routingControllers';
-import type { KeyFunc } from '../keys/KeyFunc';
+import { keyFuncDefaults, type KeyFunc } from '../keys/KeyFunc';
 import { resolveEtagFunc, validateEtagOptions, type EtagOptions } from './EtagOptions';
 import { EtagStep } from './EtagStep';
 
@@ -50,9 +50,7 @@ export function etag(etagFuncOrOptions?: KeyFunc | EtagOptions['etagFunc'] | Eta
         const owner = `${OWNER} on ${route.id}`;
         const source = validated.etagFunc ?? settings.defaultEtagFunc;
         const option = validated.etagFunc === undefined ? 'etagFunc (settings.defaultEtagFunc)' : 'etagFunc';
-        const etagFunc = validated.content
-          ? undefined
-          : resolveEtagFunc(source, owner, option, { memoizeForRequest: settings.defaultKeyConstructorMemoizeForRequest });
+        const etagFunc = validated.content ? undefined : resolveEtagFunc(source, owner, option, keyFuncDefaults(settings));
         return new EtagStep(validated, etagFunc, settings.clock);
       },
     });
