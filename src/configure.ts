@@ -131,7 +131,7 @@ function validateSettings(settings: ExtensionsSettings): void {
       settings.defaultCacheResponseTimeout,
     );
   }
-  for (const flag of ['defaultCacheErrors', 'defaultKeyConstructorMemoizeForRequest'] as const) {
+  for (const flag of ['defaultCacheErrors', 'defaultKeyConstructorMemoizeForRequest', 'earlyPath'] as const) {
     if (typeof settings[flag] !== 'boolean') throw new InvalidOptionError(OWNER, flag, 'a boolean', settings[flag]);
   }
   for (const [name, cache] of Object.entries(settings.caches)) {

@@ -65,3 +65,28 @@ const idempotencyChannel = channel(IDEMPOTENCY_CHANNEL_NAME);
 export function publishIdempotencyEvent(event: IdempotencyEvent): void {
   if (idempotencyChannel.hasSubscribers) idempotencyChannel.publish(event);
 }
+
+/** Name of the `node:diagnostics_channel` on which the library reports how it serves each route. */
+export const ROUTES_CHANNEL_NAME = 'routing-controllers-extensions:routes';
+
+/**
+ * One message on {@link ROUTES_CHANNEL_NAME}: whether a route answers from its early path (a
+ * route-level middleware before routing-controllers resolves the action's parameters) and, when
+ * it does not, why. Reported when the app is built (what the route's structure allows) and on the
+ * route's first request (what its steps allow).
+ */
+export type RouteEvent = { readonly type: 'early-path'; readonly route: string; readonly enabled: boolean; readonly reason?: string };
+
+const routesChannel = channel(ROUTES_CHANNEL_NAME);
+
+/**
+ * Publishes a route event; free when nobody subscribes.
+ *
+ * @example
+ * ```ts
+ * subscribe(ROUTES_CHANNEL_NAME, (event) => console.log(event)); // { type: 'early-path', route: 'CityController.one', enabled: true }
+ * ```
+ */
+export function publishRouteEvent(event: RouteEvent): void {
+  if (routesChannel.hasSubscribers) routesChannel.publish(event);
+}

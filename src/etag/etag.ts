@@ -51,7 +51,7 @@ export function etag(etagFuncOrOptions?: KeyFunc | EtagOptions['etagFunc'] | Eta
         const source = validated.etagFunc ?? settings.defaultEtagFunc;
         const option = validated.etagFunc === undefined ? 'etagFunc (settings.defaultEtagFunc)' : 'etagFunc';
         const etagFunc = validated.content ? undefined : resolveEtagFunc(source, owner, option, keyFuncDefaults(settings));
-        return new EtagStep(validated, etagFunc, settings.clock);
+        return new EtagStep(validated, etagFunc, settings.clock, validated.content ? undefined : source);
       },
     });
   };

@@ -1,3 +1,4 @@
+import type { EarlyConditions } from '../keys/KeyBit';
 import type { ExtensionsSettings } from '../settings';
 import type { ActionExchange } from './ActionExchange';
 
@@ -22,6 +23,19 @@ export interface ActionStep {
   run(exchange: ActionExchange, next: () => unknown): unknown;
   /** Called once every step of the route is bound, with all of them in pipeline order. */
   link?(steps: readonly ActionStep[]): void;
+  /**
+   * Why this step cannot answer from the route's early path (a route-level before-middleware
+   * that runs before routing-controllers resolves the action's parameters), or `undefined` when
+   * it can. A step without `answerEarly` cannot, and no later step can answer early either.
+   */
+  earlyBlocker?(conditions: EarlyConditions): string | undefined;
+  /**
+   * Answers the request from the early path where the step can (a cache hit, a 304, a replay),
+   * writing the response with `exchange.respond` and resolving `true`; otherwise `false`, and the
+   * request goes on to the action, where `run` is called as usual (it may find what this call
+   * left in the exchange's state). `exchange.args` is empty here.
+   */
+  answerEarly?(exchange: ActionExchange): boolean | Promise<boolean>;
 }
 
 /** The route a step is bound for: a controller class routing-controllers registers, and a method. */
