@@ -6,10 +6,19 @@ import type { NotStoredReason } from './cache/storagePolicy';
 /** Name of the `node:diagnostics_channel` on which `@cacheResponse` reports what it does. */
 export const CACHE_CHANNEL_NAME = 'routing-controllers-extensions:cache';
 
-/** One message on {@link CACHE_CHANNEL_NAME}. */
+/**
+ * One message on {@link CACHE_CHANNEL_NAME}. `route` is the route pattern (`/cities/:id`) for
+ * `@cacheResponse` and `Class.method` for `@cached`.
+ */
 export type CacheEvent =
   | { readonly type: 'hit' | 'stale' | 'miss' | 'coalesced' | 'stored' | 'revalidated'; readonly route: string; readonly key: string }
-  | { readonly type: 'bypass' | 'not-stored'; readonly route: string; readonly key?: string; readonly reason: NotStoredReason }
+  | {
+      readonly type: 'bypass' | 'not-stored';
+      readonly route: string;
+      readonly key?: string;
+      /** `'not-serializable'`: a `@cached` result that would not come back from the store as it is. */
+      readonly reason: NotStoredReason | 'not-serializable';
+    }
   | { readonly type: 'store-error'; readonly route: string; readonly key?: string; readonly error: unknown }
   | { readonly type: 'invalidated'; readonly tags: readonly string[] };
 

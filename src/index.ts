@@ -31,6 +31,8 @@ export {
   type InvalidateTagsOptions,
   type InvalidatedTags,
 } from './cache/invalidates';
+export { cached } from './cache/cached';
+export type { CachedOptions } from './cache/CachedOptions';
 export { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES, type NotStoredReason } from './cache/storagePolicy';
 
 // etag
