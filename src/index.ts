@@ -87,6 +87,11 @@ export { RedisLock, type RedisLockOptions, type RedisLockClient } from './locks/
 export type { RequestView, DriverName } from './http/RequestView';
 export type { CapturedResponse, HeaderValue } from './http/CapturedResponse';
 
+// openapi
+export { documentExtensions, type DocumentExtensionsOptions } from './openapi/documentExtensions';
+export type { OpenApiDocumentLike } from './openapi/OpenApiDocument';
+export { PROBLEM_SCHEMA_NAME } from './openapi/operationDocs';
+
 // errors
 export {
   ConflictingDecoratorsError,
