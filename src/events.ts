@@ -74,3 +74,45 @@ const idempotencyChannel = channel(IDEMPOTENCY_CHANNEL_NAME);
 export function publishIdempotencyEvent(event: IdempotencyEvent): void {
   if (idempotencyChannel.hasSubscribers) idempotencyChannel.publish(event);
 }
+
+/** Name of the `node:diagnostics_channel` on which the library's stores report each call they make. */
+export const STORAGE_CHANNEL_NAME = 'routing-controllers-extensions:storage';
+
+/**
+ * One store call on {@link STORAGE_CHANNEL_NAME}, published when it settles by the library's
+ * `Storage` implementations (`KeyvStorage` — every keyv store, Redis included —, `MemoryStorage`,
+ * `MemoryRecordStorage`); a `Storage` of your own reports nothing.
+ */
+export interface StorageCallEvent {
+  readonly type: 'call';
+  /** Which implementation: `'keyv'`, `'memory'` or `'memory-records'`. */
+  readonly store: string;
+  readonly operation: 'get' | 'getMany' | 'set' | 'delete';
+  /** From the call to its settling, in milliseconds (a timeout counts as the time waited). */
+  readonly durationMs: number;
+  /** Whether it succeeded (a miss is a success). */
+  readonly ok: boolean;
+}
+
+const storageChannel = channel(STORAGE_CHANNEL_NAME);
+
+/**
+ * Runs a store call and, while someone subscribes to {@link STORAGE_CHANNEL_NAME}, reports how
+ * long it took once it settles; without subscribers it costs one property read.
+ * @internal
+ */
+export function timedStoreCall<T>(store: string, operation: StorageCallEvent['operation'], call: () => Promise<T>): Promise<T> {
+  if (!storageChannel.hasSubscribers) return call();
+  const started = performance.now();
+  const report = (ok: boolean) => {
+    if (storageChannel.hasSubscribers) {
+      storageChannel.publish({ type: 'call', store, operation, durationMs: performance.now() - started, ok } satisfies StorageCallEvent);
+    }
+  };
+  const pending = call();
+  pending.then(
+    () => report(true),
+    () => report(false),
+  );
+  return pending;
+}

@@ -62,7 +62,14 @@ export { IDEMPOTENCY_PROBLEMS, IDEMPOTENCY_PROBLEM_BASE, type IdempotencyProblem
 export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency/parseIdempotencyKey';
 
 // events
-export { CACHE_CHANNEL_NAME, IDEMPOTENCY_CHANNEL_NAME, type CacheEvent, type IdempotencyEvent } from './events';
+export {
+  CACHE_CHANNEL_NAME,
+  IDEMPOTENCY_CHANNEL_NAME,
+  STORAGE_CHANNEL_NAME,
+  type CacheEvent,
+  type IdempotencyEvent,
+  type StorageCallEvent,
+} from './events';
 
 // settings
 export type { ExtensionsSettings, ExtensionsConfiguration } from './settings';
@@ -91,6 +98,10 @@ export type { CapturedResponse, HeaderValue } from './http/CapturedResponse';
 export { documentExtensions, type DocumentExtensionsOptions } from './openapi/documentExtensions';
 export type { OpenApiDocumentLike } from './openapi/OpenApiDocument';
 export { PROBLEM_SCHEMA_NAME } from './openapi/operationDocs';
+
+// metrics
+export { instrumentExtensions, type InstrumentExtensionsOptions, type ExtensionsInstrumentation } from './metrics/instrumentExtensions';
+export type { MeterLike, CounterLike, HistogramLike, InstrumentOptionsLike, MetricAttributesLike } from './metrics/MeterLike';
 
 // errors
 export {
