@@ -75,7 +75,16 @@ export function publishIdempotencyEvent(event: IdempotencyEvent): void {
   if (idempotencyChannel.hasSubscribers) idempotencyChannel.publish(event);
 }
 
-/** Name of the `node:diagnostics_channel` on which the library's stores report each call they make. */
+/**
+ * Name of the `node:diagnostics_channel` on which the library's stores report each call they make
+ * ({@link StorageCallEvent}); `instrumentExtensions` records them as `rcx.store.duration`.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ * subscribe(STORAGE_CHANNEL_NAME, (event) => latency.record((event as StorageCallEvent).durationMs));
+ * ```
+ */
 export const STORAGE_CHANNEL_NAME = 'routing-controllers-extensions:storage';
 
 /**
