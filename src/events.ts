@@ -1,5 +1,6 @@
-// What the library reports on `node:diagnostics_channel`: one channel for the response cache,
-// one for the idempotency layer. Publishing is free while nobody subscribes.
+// What the library reports on `node:diagnostics_channel`: one channel for the caches
+// (`@cacheResponse`, `@cached`), one for the idempotency layer, one for store calls. Publishing is
+// free while nobody subscribes.
 import { channel } from 'node:diagnostics_channel';
 import type { NotStoredReason } from './cache/storagePolicy';
 
