@@ -36,6 +36,7 @@ export function cacheResponse(ttlOrOptions?: number | CacheResponseOptions): Met
       kind: 'cache',
       stage: 'cache',
       name: OWNER,
+      options,
       bind: (route, settings) => new CacheResponseStep(options, resolveCacheOptions(options, settings, `${OWNER} on ${route.id}`)),
     });
   };

@@ -46,6 +46,7 @@ export function etag(etagFuncOrOptions?: KeyFunc | EtagOptions['etagFunc'] | Eta
       kind: 'etag',
       stage: 'preconditions',
       name: OWNER,
+      options: validated,
       bind(route, settings) {
         const owner = `${OWNER} on ${route.id}`;
         const source = validated.etagFunc ?? settings.defaultEtagFunc;

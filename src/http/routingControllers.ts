@@ -7,7 +7,15 @@ import { Container } from 'typedi';
 import { publishRouteEvent } from '../events';
 import { earlyMiddleware, structuralBlocker, type AppFacts } from './earlyPath';
 import { RouteOverride, slotOf } from './routes';
-import { declareStep, mayHaveSteps, type RouteTarget, type RouteWideDefinition, type StepDefinition } from './steps';
+import {
+  declaredRouteSteps,
+  declareStep,
+  mayHaveSteps,
+  type DeclaredStep,
+  type RouteTarget,
+  type RouteWideDefinition,
+  type StepDefinition,
+} from './steps';
 
 /*
  * The one place that hooks into routing-controllers. Its metadata storage is read while an app
@@ -223,4 +231,58 @@ export function declareRouteStep(prototype: object, methodName: string, definiti
 /** `Controller.method` of a decorated method, as errors name it when a decorator is applied. @internal */
 export function methodId(prototype: object, methodName: string): string {
   return `${(prototype as { constructor?: { name?: string } }).constructor?.name || 'AnonymousController'}.${methodName}`;
+}
+
+/** One route routing-controllers registers for a controller class, as documentation sees it. */
+export interface RegisteredRoute {
+  /** The controller class that registers the route (for an inherited action: the subclass). */
+  readonly controller: Function;
+  /** The class whose method carries the route decorator (`controller` or a base class). */
+  readonly declaringClass: Function;
+  readonly methodName: string;
+  /** routing-controllers' action type: `get`, `post`, …, or `all`. */
+  readonly type: string;
+  /** The Express-style path without the app's `routePrefix`, e.g. `/cities/:id`; undefined for a RegExp route. */
+  readonly path: string | undefined;
+  /** What our decorators (and the route-wide steps of `middlewareClasses`) declare for it. */
+  readonly steps: readonly DeclaredStep[];
+}
+
+/**
+ * Every route of every controller in routing-controllers' metadata storage (inherited actions
+ * included, by its own rule: a method a subclass declares hides the base class's), with what
+ * applies to it when an app registers `middlewareClasses`. Reads metadata only: binds nothing.
+ * @internal
+ */
+export function registeredRoutes(middlewareClasses: readonly Function[] = []): RegisteredRoute[] {
+  const storage = getMetadataArgsStorage();
+  const extras = middlewareClasses
+    .map((cls) => middlewares.get(cls)?.routeWide)
+    .filter((extra): extra is RouteWideDefinition => extra !== undefined);
+  const routes: RegisteredRoute[] = [];
+  for (const controller of storage.controllers) {
+    const seen = new Set<string>();
+    for (
+      let declaring: unknown = controller.target;
+      typeof declaring === 'function' && declaring !== Function.prototype;
+      declaring = Object.getPrototypeOf(declaring)
+    ) {
+      const actions = storage.actions.filter((action) => action.target === declaring && !seen.has(action.method));
+      for (const action of actions) {
+        const types = actions.filter((other) => other.method === action.method).map((other) => other.type);
+        const route = routeTarget(controller.target, action.method, types);
+        routes.push({
+          controller: controller.target,
+          declaringClass: declaring as Function,
+          methodName: action.method,
+          type: action.type,
+          path:
+            typeof action.route === 'string' || action.route === undefined ? (controller.route ?? '') + (action.route ?? '') : undefined,
+          steps: declaredRouteSteps(route, extras),
+        });
+      }
+      for (const action of actions) seen.add(action.method);
+    }
+  }
+  return routes;
 }

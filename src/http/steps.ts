@@ -64,6 +64,8 @@ export interface StepDefinition {
   readonly stage: StepStage;
   /** The decorator, e.g. `@cacheResponse`. */
   readonly name: string;
+  /** The decorator's options as checked when it was applied: read, never changed (documentation reads them). */
+  readonly options?: object;
   bind(route: RouteTarget, settings: Readonly<ExtensionsSettings>): ActionStep | undefined;
 }
 
@@ -151,4 +153,25 @@ export function bindSteps(
   steps.sort((a, b) => STEP_STAGES[a.stage] - STEP_STAGES[b.stage]);
   for (const step of steps) step.link?.(steps);
   return steps;
+}
+
+/** What one decorator declares for a route, as documentation sees it. */
+export interface DeclaredStep {
+  readonly kind: string;
+  readonly stage: StepStage;
+  /** The decorator or middleware, e.g. `@etag`, `IdempotencyKeyMiddleware`. */
+  readonly name: string;
+  /** Its options as checked when applied (`{}` when it has none). */
+  readonly options: object;
+}
+
+/**
+ * What applies to a route — inherited declarations and the route-wide ones of `extra`
+ * (middlewares) included, by the same rule as binding — without binding anything. Read-only.
+ * @internal
+ */
+export function declaredRouteSteps(route: RouteTarget, extra: readonly RouteWideDefinition[] = []): readonly DeclaredStep[] {
+  return routeDefinitions(route, extra).map(({ kind, stage, name, options }) =>
+    Object.freeze({ kind, stage, name, options: options ?? {} }),
+  );
 }

@@ -97,6 +97,7 @@ function idempotencyDecorator(name: string, mode: IdempotencyMode, options: Idem
       kind: IDEMPOTENCY_KIND,
       stage: 'idempotency',
       name,
+      options: validated,
       bind: (route, settings) => bindStep(name, mode, validated, route, settings),
     });
   };
