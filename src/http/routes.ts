@@ -151,8 +151,9 @@ onSettingsChange((next, { reset }) => {
     return;
   }
   const rebound = [...builtSinceReset].map((slot) => [slot, slot.bindWith(next)] as const);
-  const version = settingsVersion() + 1;
-  for (const [slot, steps] of rebound) slot.adopt(steps, version, next.earlyPath);
+  return () => {
+    for (const [slot, steps] of rebound) slot.adopt(steps, settingsVersion(), next.earlyPath);
+  };
 });
 
 /** What one route (one ActionMetadata of one app) learns on its first request. @internal */
