@@ -58,6 +58,50 @@ describe('MemoryRecordStorage', () => {
     expect(await storage.getMany(['short', 'long', 'new'])).to.deep.equal([undefined, 'x'.repeat(50), 'x'.repeat(100)]);
   });
 
+  it('refuses new keys past its cap without looking at the records it holds (O(1) per refusal)', async () => {
+    let clockReads = 0;
+    const storage = new MemoryRecordStorage({ maxBytes: 1_000_000, now: () => ((clockReads += 1), clock.now()) });
+    let held = 0;
+    for (; ; held += 1) {
+      const stored = await storage.set(`live-${held}`, 'x'.repeat(100), 60_000).then(
+        () => true,
+        () => false,
+      );
+      if (!stored) break;
+    }
+    clockReads = 0;
+    let refusals = 0;
+    for (let attempt = 0; attempt < 100; attempt += 1)
+      await storage.set(`new-${attempt}`, 'x'.repeat(100), 60_000).catch(() => (refusals += 1));
+
+    expect(held).to.be.greaterThan(5_000);
+    expect(refusals).to.equal(100);
+    expect(clockReads).to.be.at.most(100);
+  });
+
+  it('frees the room of expired records in expiry order, whatever order they were written or rewritten in', async () => {
+    const storage = new MemoryRecordStorage({ maxBytes: 500, now: () => clock.now() });
+    await storage.set('late', 'x'.repeat(50), 5_000);
+    await storage.set('early', 'x'.repeat(50), 1_000);
+    await storage.set('rewritten', 'x'.repeat(50), 500);
+    await storage.set('rewritten', 'x'.repeat(50), 9_000);
+    clock.advance(1_001);
+    await storage.set('first-new', 'x'.repeat(100), 60_000);
+    let refused: unknown;
+    await storage.set('second-new', 'x'.repeat(100), 60_000).catch((error: unknown) => (refused = error));
+    clock.advance(4_000);
+    await storage.set('third-new', 'x'.repeat(100), 60_000);
+
+    expect(refused).to.be.instanceOf(StorageError);
+    expect(await storage.getMany(['late', 'early', 'rewritten', 'first-new', 'third-new'])).to.deep.equal([
+      undefined,
+      undefined,
+      'x'.repeat(50),
+      'x'.repeat(100),
+      'x'.repeat(100),
+    ]);
+  });
+
   it('deletes a record and reports whether it held one', async () => {
     const storage = new MemoryRecordStorage();
     await storage.set('a', 1, 60_000);
