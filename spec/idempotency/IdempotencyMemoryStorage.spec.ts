@@ -121,9 +121,9 @@ describe('idempotency record store resolution', () => {
   after(() => resetExtensions());
 
   it('keeps records in a built-in store apart from the response cache, the same across configure calls', () => {
-    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').persistence.storage;
     configureExtensions({ caches: { default: new MemoryStorage() }, idempotency: { ttl: 1_000 } });
-    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').persistence.storage;
 
     expect(before).to.be.instanceOf(MemoryRecordStorage);
     expect(after).to.equal(before);
@@ -131,9 +131,9 @@ describe('idempotency record store resolution', () => {
   });
 
   it('starts a new built-in store after resetExtensions', () => {
-    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').persistence.storage;
     resetExtensions();
-    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').persistence.storage;
 
     expect(after).not.to.equal(before);
   });
@@ -142,7 +142,7 @@ describe('idempotency record store resolution', () => {
     const named = new MemoryStorage();
     configureExtensions({ caches: { shared: named }, locks: { default: new InProcessLock() } });
 
-    expect(resolveIdempotencyOptions({ cache: 'shared' }, getExtensionsSettings(), '@idempotencyKey').records.storage).to.equal(named);
+    expect(resolveIdempotencyOptions({ cache: 'shared' }, getExtensionsSettings(), '@idempotencyKey').persistence.storage).to.equal(named);
   });
 
   it('fails naming the cache option when the built-in store meets a lock reaching other processes', () => {
