@@ -82,6 +82,23 @@ describeRedis('RedisLock', (server) => {
     for (let index = 1; index < fences.length; index += 1) expect(fences[index]).to.be.greaterThan(fences[index - 1]);
   });
 
+  it('hands a process a larger fence than a killed process had before Redis restarted without its data', async function () {
+    if (!server().owned) this.skip();
+    const key = 'fence-across-restart';
+    const before = spawnChild('holdLock.ts', ['redis', server().url, key, '60000', prefix]);
+    const { fence: first } = await before.nextMessage<{ fence: number }>();
+    before.process.kill('SIGKILL');
+    await before.exited;
+    await server().restart();
+    await until(() => client.isReady, 'the client reconnected to the emptied Redis');
+    const after = spawnChild('holdLock.ts', ['redis', server().url, key, '60000', prefix]);
+    const { fence: second } = await after.nextMessage<{ fence: number }>();
+    after.process.kill('SIGKILL');
+    await after.exited;
+
+    expect(second).to.be.greaterThan(first);
+  });
+
   it('serves a burst of acquires made before the first connection of a lock from a URL is ready', async () => {
     const proxy = await startTcpProxy(server().port);
     proxy.cut();
