@@ -163,6 +163,17 @@ describe('canonicalJson() on deep and large input', () => {
     expect(() => canonicalJson([node])).to.throw(CanonicalJsonError, 'circular reference at $[0].m[0][1][0]');
   });
 
+  it('finds a cycle at any depth, also in a branch opened after a deeper one was closed', () => {
+    let deep: unknown = 1;
+    for (let level = 0; level < 100; level += 1) deep = [deep];
+    const later: Record<string, unknown> = {};
+    later.self = [later];
+    let wrapped: unknown = later;
+    for (let level = 0; level < 10; level += 1) wrapped = { w: wrapped };
+
+    expect(() => canonicalJson({ a: deep, b: wrapped })).to.throw(CanonicalJsonError, /circular reference at \$\.b(\.w){10}\.self\[0\]$/);
+  });
+
   it('throws CanonicalJsonError for a toJSON that keeps returning new objects', () => {
     const endless = (): unknown => ({ toJSON: endless });
 

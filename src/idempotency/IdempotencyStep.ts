@@ -68,14 +68,17 @@ export class IdempotencyStep implements ActionStep {
   /** Stage `retries`: replays a completed request, answers a duplicate in flight, defers the rest. */
   private runRetries(exchange: ActionExchange, next: () => unknown): unknown {
     if (SAFE_METHODS.has(exchange.request.method)) return next();
-    return this.keyed(exchange, true).then(async (request) => {
+    return this.keyed(exchange, true).then((request) => {
       if (request === undefined || 'status' in request) return next();
       exchange.set(KEYED, request);
-      const decision = await this.decide(exchange, request);
-      if (decision.kind === 'busy') return this.busy(exchange);
-      if (decision.kind === 'completed' && this.mode !== 'manual') return this.recorded(exchange, next, request, decision.record);
-      request.decision = decision;
-      return next();
+      const act = (decision: Decision): unknown => {
+        if (decision.kind === 'busy') return this.busy(exchange);
+        if (decision.kind === 'completed' && this.mode !== 'manual') return this.recorded(exchange, next, request, decision.record);
+        request.decision = decision;
+        return next();
+      };
+      const cached = this.cachedDecision(request);
+      return cached ? act(cached) : this.decide(exchange, request).then(act);
     });
   }
 
@@ -126,9 +129,8 @@ export class IdempotencyStep implements ActionStep {
   private async decide(exchange: ActionExchange, request: KeyedRequest): Promise<Decision> {
     const { persistence, inFlight, lockTimeoutMs, maxWaitMs } = this.options;
     const { recordKey, fp } = request;
-    // A replay of an outcome this process has seen needs no store round trip.
-    const cached = persistence.cached(recordKey);
-    if (cached !== undefined) return isMismatch(cached, fp) ? { kind: 'mismatch' } : { kind: 'completed', record: cached };
+    const cached = this.cachedDecision(request);
+    if (cached !== undefined) return cached;
     // 'locked' waits for the key as long as for the lock around a claim (django-idempotency-key).
     const deadline = Date.now() + (inFlight === 'locked' ? lockTimeoutMs : maxWaitMs);
     for (let pollMs = 10; ; pollMs = Math.min(pollMs * 2, 250)) {
@@ -152,6 +154,13 @@ export class IdempotencyStep implements ActionStep {
       this.publish('waited', exchange, recordKey);
       await waitFor(local?.done, local ? remaining : Math.min(remaining, pollMs));
     }
+  }
+
+  /** The decision a completed record this process has seen gives: a replay needs no store round trip. */
+  private cachedDecision(request: KeyedRequest): Decision | undefined {
+    const cached = this.options.persistence.cached(request.recordKey);
+    if (cached === undefined) return undefined;
+    return isMismatch(cached, request.fp) ? { kind: 'mismatch' } : { kind: 'completed', record: cached };
   }
 
   /** Claim: the claim, or what to decide instead (a lost race, a busy lock, a failed store). */

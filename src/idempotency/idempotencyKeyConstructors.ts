@@ -58,17 +58,16 @@ export class IdempotencyCredentialsKeyBit extends KeyBit<readonly string[]> {
     super(headers);
   }
 
-  getData({ request }: KeyBitContext, headers: readonly string[]): Promise<string | undefined> {
-    return request.currentUser().then((user) => {
-      if (!isAnonymous(user)) return undefined;
-      const presented: [string, string][] = [];
-      for (const name of headers) {
-        const value = request.headers[name];
-        if (value !== undefined) presented.push([name, value]);
-      }
-      // Hashed here, so no credential text is kept, not even in the hash cache.
-      return presented.length === 0 ? undefined : hashKey(canonicalJson(presented));
-    });
+  getData({ request }: KeyBitContext, headers: readonly string[]): Promise<string | undefined> | undefined {
+    const presented: [string, string][] = [];
+    for (const name of headers) {
+      const value = request.headers[name];
+      if (value !== undefined) presented.push([name, value]);
+    }
+    // No credentials, nothing to add: no need to know the user (and no promise on the hot path).
+    if (presented.length === 0) return undefined;
+    // Hashed here, so no credential text is kept, not even in the hash cache.
+    return request.currentUser().then((user) => (isAnonymous(user) ? hashKey(canonicalJson(presented)) : undefined));
   }
 
   override validateParams(params: unknown): readonly string[] {
