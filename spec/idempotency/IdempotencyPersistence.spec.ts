@@ -16,8 +16,8 @@ const outcome = outcomeOf(
   () => true,
 )!;
 
-/** `inner`, whose writes of completed records fail while `down.outcomes` is set. */
-function flakyStorage(inner: Storage, down: { outcomes: boolean }): Storage {
+/** `inner`, whose writes of completed records fail while `down.outcomes` is set, and deletes while `down.deletes` is. */
+function flakyStorage(inner: Storage, down: { outcomes: boolean; deletes?: boolean }): Storage {
   return {
     scope: inner.scope,
     get: (key, options) => inner.get(key, options),
@@ -26,7 +26,10 @@ function flakyStorage(inner: Storage, down: { outcomes: boolean }): Storage {
       if (down.outcomes && (value as IdempotencyRecord).state === 'completed') throw new StorageError('set', 'the store is down');
       return inner.set(key, value, ttl, options);
     },
-    delete: (key, options) => inner.delete(key, options),
+    delete: async (key, options) => {
+      if (down.deletes) throw new StorageError('delete', 'the store is down');
+      return inner.delete(key, options);
+    },
   };
 }
 
@@ -197,6 +200,27 @@ describe('IdempotencyPersistence (records and the claim protocol)', () => {
       expect(events.count('renewed')).to.equal(4);
       expect((await flaky.read('k')).state).to.equal('completed');
       expect(clock.pending).to.equal(0);
+    });
+
+    it('stops renewing the lease of a claim it is releasing, so a retry can take over if the release cannot be written', async () => {
+      const down = { outcomes: false, deletes: true };
+      const flaky = new IdempotencyPersistence(flakyStorage(storage, down), new InProcessLock({ clock }), clock, {
+        leaseMs: LEASE_MS,
+        lockTimeoutMs: 2_000,
+        ttl: TTL,
+      });
+      const claim = await claimed('k', 'fp', flaky);
+      const held = flaky.hold(claim, 'test');
+      await held.settle(undefined);
+      await until(() => events.count('store-error') >= 2, 'the release failed and was retried');
+      clock.advance(LEASE_MS + 1);
+      const view = await flaky.read('k');
+      down.deletes = false;
+      await held.done;
+
+      expect(events.count('renewed')).to.equal(0);
+      expect(view.state).to.equal('orphan');
+      expect(events.count('released')).to.equal(1);
     });
 
     it('lets duplicates in this process wait on it until its outcome is settled', async () => {

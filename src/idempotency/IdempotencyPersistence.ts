@@ -217,9 +217,10 @@ export class IdempotencyPersistence {
 
 /**
  * A claim this process runs, from the claim until its outcome is settled: renews its lease every
- * third of `leaseMs` (until the outcome is stored, not merely until the action returns), and
- * writes the outcome once known, retrying with backoff (50 ms doubling to 1 s) while the store
- * or lock fails, until it is stored, fenced, or `ttl` has passed.
+ * third of `leaseMs` (until the outcome is stored, not merely until the action returns; a claim
+ * being released needs no lease), and writes the outcome once known, retrying with backoff
+ * (50 ms doubling to 1 s) while the store or lock fails, until it is stored, fenced, or `ttl`
+ * has passed.
  * @internal
  */
 export class HeldClaim implements LocalFlight {
@@ -228,6 +229,7 @@ export class HeldClaim implements LocalFlight {
   #settled!: () => void;
   #renewal: unknown;
   #stopped = false;
+  #keepLease = true;
   #firstAttempt: Promise<void> | undefined;
 
   constructor(
@@ -248,6 +250,11 @@ export class HeldClaim implements LocalFlight {
   settle(outcome: StoredIdempotentResponse | undefined): Promise<void> {
     if (this.#firstAttempt) return this.#firstAttempt;
     this.finishing = true;
+    // A release that cannot be written yet is better left to expire: a retry may then take over.
+    if (outcome === undefined) {
+      this.#keepLease = false;
+      this.persistence.clock.clearTimeout(this.#renewal);
+    }
     const { persistence, claim, route } = this;
     const deadline = persistence.clock.now() + persistence.timings.ttl;
     const attempt = async (): Promise<boolean> => {
@@ -275,7 +282,7 @@ export class HeldClaim implements LocalFlight {
   }
 
   private scheduleRenewal(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || !this.#keepLease) return;
     const { clock, timings } = this.persistence;
     this.#renewal = clock.setTimeout(() => this.renew(), Math.max(1, Math.floor(timings.leaseMs / 3)));
   }
@@ -286,7 +293,7 @@ export class HeldClaim implements LocalFlight {
       .renew(claim, () => !this.finishing)
       .then(
         (state) => {
-          if (this.#stopped || state === 'done') return;
+          if (this.#stopped || !this.#keepLease || state === 'done') return;
           publishIdempotencyEvent({ type: state === 'renewed' ? 'renewed' : 'lease-lost', route, key: claim.key });
           if (state === 'renewed') this.scheduleRenewal();
         },
