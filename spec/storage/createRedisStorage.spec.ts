@@ -73,7 +73,7 @@ describeRedis('createRedisStorage', (server) => {
     const proxy = await startTcpProxy(server().port);
     proxy.cut();
     const storage = createRedisStorage(proxy.url, { namespace: `${namespace}-cold`, timeoutMs: 20_000 });
-    const client = storage.keyv.store.client as Client;
+    const client = (storage.keyv.store as KeyvRedis<unknown>).client as Client;
     await until(() => proxy.accepted >= 1, 'the store opened its socket');
     const burst = Array.from({ length: 30 }, (_, index) =>
       index % 2 === 0 ? storage.set(`k${index}`, index, 60_000) : storage.get(`k${index - 1}`),
@@ -96,7 +96,7 @@ describeRedis('createRedisStorage', (server) => {
     const outcomes = await everyCall(storage);
 
     for (const outcome of outcomes) expect(outcome).to.be.instanceOf(StorageError);
-    (storage.keyv.store.client as Client).destroy();
+    ((storage.keyv.store as KeyvRedis<unknown>).client as Client).destroy();
     await proxy.close();
   });
 
