@@ -54,9 +54,10 @@ interface Frame {
  * `undefined` as `null`. A circular reference throws `CanonicalJsonError`; an object seen twice
  * without a cycle is fine.
  *
- * The encoder never recurses: containers go on an explicit stack, so any nesting depth a
- * request body can carry is encoded, in time linear in the size of the value (plus the sorting
- * of keys).
+ * No nesting depth exhausts the stack: data nested more than a dozen levels (or holding
+ * anything but plain arrays, records and primitives) is encoded on an explicit stack, in time
+ * linear in the size of the value (plus the sorting of keys); only the shallow common case is
+ * written by a recursion bounded to that depth.
  *
  * @example
  * ```ts
@@ -64,8 +65,13 @@ interface Frame {
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  return encode(value, []) ?? 'null';
+  return (typeof value === 'object' && value !== null ? encode(value, undefined) : primitive(value)) ?? 'null';
 }
+
+/** What the shallow encoder answers for data it leaves to the stack encoder. */
+const LEFT: unique symbol = Symbol('left to the stack encoder');
+/** Deepest nesting the shallow encoder handles by recursion: its stack use is bounded, whatever the data. */
+const SHALLOW_DEPTH = 12;
 
 /**
  * The canonical encoding of `value` as a member of an object: `undefined` where
@@ -75,14 +81,51 @@ export function canonicalJson(value: unknown): string {
  * @internal
  */
 export function canonicalMember(value: unknown, at: string): string | undefined {
-  return encode(value, [at]);
+  return typeof value === 'object' && value !== null ? encode(value, at) : primitive(value);
 }
 
-/** The encoding of `value`, `undefined` for nothing; errors locate their value below `at`. */
-function encode(value: unknown, at: readonly string[]): string | undefined {
+/** The encoding of `value`, `undefined` for nothing; errors locate their value below the member `at`. */
+function encode(value: object, at: string | undefined): string | undefined {
+  const shallow = encodeShallow(value, 0, []);
+  return shallow === LEFT ? encodeOnStack(value, at) : shallow;
+}
+
+/**
+ * The common case, fast: plain arrays and records at most SHALLOW_DEPTH deep, by bounded
+ * recursion. Anything else (deeper data, a cycle, `toJSON`, boxed values, Maps and Sets) is
+ * LEFT to the stack encoder, which writes the same text (the helpers are shared).
+ */
+function encodeShallow(value: unknown, depth: number, ancestors: object[]): string | undefined | typeof LEFT {
+  if (typeof value !== 'object' || value === null) return primitive(value);
+  if (depth === SHALLOW_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === 'function' || ancestors.includes(value)) return LEFT;
+  if (ArrayBuffer.isView(value)) return bytes(value);
+  const isArray = Array.isArray(value);
+  if (!isArray && (value instanceof Map || value instanceof Set || isBoxed(value))) return LEFT;
+  ancestors.push(value);
+  let out = isArray ? '[' : '{';
+  if (isArray) {
+    for (let index = 0; index < value.length; index += 1) {
+      const item = encodeShallow(value[index], depth + 1, ancestors);
+      if (item === LEFT) return LEFT;
+      out += index > 0 ? `,${item ?? 'null'}` : (item ?? 'null');
+    }
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record).sort()) {
+      const item = encodeShallow(record[key], depth + 1, ancestors);
+      if (item === LEFT) return LEFT;
+      if (item !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${item}`;
+    }
+  }
+  ancestors.pop();
+  return out + (isArray ? ']' : '}');
+}
+
+/** Any nesting, on an explicit stack (no recursion on the data at all). */
+function encodeOnStack(value: object, at: string | undefined): string | undefined {
   const stack: Frame[] = [];
   let deep: Set<object> | undefined;
-  let item = value;
+  let item: unknown = value;
   let result: string | undefined;
   for (;;) {
     // Place `item`: a primitive is written at once, a container gets a frame.
@@ -136,20 +179,21 @@ function isOpen(object: object, stack: readonly Frame[], deep: Set<object> | und
 }
 
 /** The value JSON encodes for `item`: `toJSON` results and boxed primitives unwrapped. */
-function resolve(item: object, stack: readonly Frame[], at: readonly string[]): unknown {
+function resolve(item: object, stack: readonly Frame[], at: string | undefined): unknown {
   let current: unknown = item;
   for (let chain = 0; typeof current === 'object' && current !== null; chain += 1) {
     const toJSON = (current as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON !== 'function') {
-      const boxed = current instanceof String || current instanceof Number || current instanceof Boolean || current instanceof BigInt;
-      return boxed ? current.valueOf() : current;
-    }
+    if (typeof toJSON !== 'function') return isBoxed(current) ? current.valueOf() : current;
     const replaced: unknown = toJSON.call(current);
     if (replaced === current) return current;
     if (chain === MAX_TO_JSON_CHAIN) throw new CanonicalJsonError('toJSON keeps returning new objects', pathOf(stack, at));
     current = replaced;
   }
   return current;
+}
+
+function isBoxed(value: object): value is String | Number | Boolean | BigInt {
+  return value instanceof String || value instanceof Number || value instanceof Boolean || value instanceof BigInt;
 }
 
 function primitive(value: unknown): string | undefined {
@@ -199,9 +243,10 @@ function close(frame: Frame): string {
   return frame.out + (frame.kind === ARRAY ? ']' : '}');
 }
 
-/** Keys and indexes from the root (below `at`) to the child each open container is at. */
-function pathOf(stack: readonly Frame[], at: readonly string[]): (string | number)[] {
-  return [...at, ...stack.map((frame) => (frame.kind === RECORD ? frame.keys![frame.index] : frame.index))];
+/** Keys and indexes from the root (the member `at`, if any) to the child each open container is at. */
+function pathOf(stack: readonly Frame[], at: string | undefined): (string | number)[] {
+  const path = stack.map((frame) => (frame.kind === RECORD ? frame.keys![frame.index] : frame.index));
+  return at === undefined ? path : [at, ...path];
 }
 
 /**
