@@ -183,7 +183,7 @@ function resolve(item: object, stack: readonly Frame[], at: string | undefined):
   let current: unknown = item;
   for (let chain = 0; typeof current === 'object' && current !== null; chain += 1) {
     const toJSON = (current as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON !== 'function') return isBoxed(current) ? current.valueOf() : current;
+    if (typeof toJSON !== 'function') return isBoxed(current) ? (current as { valueOf(): unknown }).valueOf() : current;
     const replaced: unknown = toJSON.call(current);
     if (replaced === current) return current;
     if (chain === MAX_TO_JSON_CHAIN) throw new CanonicalJsonError('toJSON keeps returning new objects', pathOf(stack, at));
@@ -192,7 +192,7 @@ function resolve(item: object, stack: readonly Frame[], at: string | undefined):
   return current;
 }
 
-function isBoxed(value: object): value is String | Number | Boolean | BigInt {
+function isBoxed(value: object): boolean {
   return value instanceof String || value instanceof Number || value instanceof Boolean || value instanceof BigInt;
 }
 
