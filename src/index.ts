@@ -57,9 +57,13 @@ export {
 export type { IdempotencyInfo } from './idempotency/IdempotencyStep';
 export { IdempotencyKeyBit } from './idempotency/IdempotencyKeyBit';
 export { MemoryRecordStorage, type MemoryRecordStorageOptions } from './idempotency/MemoryRecordStorage';
-export { IdempotencyScopeKeyConstructor, IdempotencyFingerprint } from './idempotency/idempotencyKeyConstructors';
+export {
+  IdempotencyScopeKeyConstructor,
+  IdempotencyFingerprint,
+  IdempotencyCredentialsKeyBit,
+} from './idempotency/idempotencyKeyConstructors';
 export { IDEMPOTENCY_PROBLEMS, IDEMPOTENCY_PROBLEM_BASE, type IdempotencyProblem } from './idempotency/idempotencyProblems';
-export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency/parseIdempotencyKey';
+export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency/IdempotencyKeyBit';
 
 // events
 export {

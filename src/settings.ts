@@ -73,7 +73,8 @@ export interface ExtensionsSettings {
   /**
    * Request headers that carry credentials (lower-case names). A request with any of them is
    * served from or stored in the response cache only when its key names the user (`UserKeyBit`)
-   * or the route is `public`, so one client's response never reaches another.
+   * or the route is `public`, so one client's response never reaches another. The default
+   * idempotency scope of a request without a resolved user is a hash of these headers.
    * @default ['authorization', 'cookie']
    */
   readonly credentialHeaders: readonly string[];

@@ -58,6 +58,50 @@ describe('MemoryRecordStorage', () => {
     expect(await storage.getMany(['short', 'long', 'new'])).to.deep.equal([undefined, 'x'.repeat(50), 'x'.repeat(100)]);
   });
 
+  it('refuses new keys past its cap without looking at the records it holds (O(1) per refusal)', async () => {
+    let clockReads = 0;
+    const storage = new MemoryRecordStorage({ maxBytes: 1_000_000, now: () => ((clockReads += 1), clock.now()) });
+    let held = 0;
+    for (; ; held += 1) {
+      const stored = await storage.set(`live-${held}`, 'x'.repeat(100), 60_000).then(
+        () => true,
+        () => false,
+      );
+      if (!stored) break;
+    }
+    clockReads = 0;
+    let refusals = 0;
+    for (let attempt = 0; attempt < 100; attempt += 1)
+      await storage.set(`new-${attempt}`, 'x'.repeat(100), 60_000).catch(() => (refusals += 1));
+
+    expect(held).to.be.greaterThan(5_000);
+    expect(refusals).to.equal(100);
+    expect(clockReads).to.be.at.most(100);
+  });
+
+  it('frees the room of expired records in expiry order, whatever order they were written or rewritten in', async () => {
+    const storage = new MemoryRecordStorage({ maxBytes: 500, now: () => clock.now() });
+    await storage.set('late', 'x'.repeat(50), 5_000);
+    await storage.set('early', 'x'.repeat(50), 1_000);
+    await storage.set('rewritten', 'x'.repeat(50), 500);
+    await storage.set('rewritten', 'x'.repeat(50), 9_000);
+    clock.advance(1_001);
+    await storage.set('first-new', 'x'.repeat(100), 60_000);
+    let refused: unknown;
+    await storage.set('second-new', 'x'.repeat(100), 60_000).catch((error: unknown) => (refused = error));
+    clock.advance(4_000);
+    await storage.set('third-new', 'x'.repeat(100), 60_000);
+
+    expect(refused).to.be.instanceOf(StorageError);
+    expect(await storage.getMany(['late', 'early', 'rewritten', 'first-new', 'third-new'])).to.deep.equal([
+      undefined,
+      undefined,
+      'x'.repeat(50),
+      'x'.repeat(100),
+      'x'.repeat(100),
+    ]);
+  });
+
   it('deletes a record and reports whether it held one', async () => {
     const storage = new MemoryRecordStorage();
     await storage.set('a', 1, 60_000);
@@ -77,9 +121,9 @@ describe('idempotency record store resolution', () => {
   after(() => resetExtensions());
 
   it('keeps records in a built-in store apart from the response cache, the same across configure calls', () => {
-    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').persistence.storage;
     configureExtensions({ caches: { default: new MemoryStorage() }, idempotency: { ttl: 1_000 } });
-    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').persistence.storage;
 
     expect(before).to.be.instanceOf(MemoryRecordStorage);
     expect(after).to.equal(before);
@@ -87,9 +131,9 @@ describe('idempotency record store resolution', () => {
   });
 
   it('starts a new built-in store after resetExtensions', () => {
-    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    const before = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').persistence.storage;
     resetExtensions();
-    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').records.storage;
+    const after = resolveIdempotencyOptions({}, getExtensionsSettings(), '@idempotencyKey').persistence.storage;
 
     expect(after).not.to.equal(before);
   });
@@ -98,7 +142,7 @@ describe('idempotency record store resolution', () => {
     const named = new MemoryStorage();
     configureExtensions({ caches: { shared: named }, locks: { default: new InProcessLock() } });
 
-    expect(resolveIdempotencyOptions({ cache: 'shared' }, getExtensionsSettings(), '@idempotencyKey').records.storage).to.equal(named);
+    expect(resolveIdempotencyOptions({ cache: 'shared' }, getExtensionsSettings(), '@idempotencyKey').persistence.storage).to.equal(named);
   });
 
   it('fails naming the cache option when the built-in store meets a lock reaching other processes', () => {

@@ -127,6 +127,60 @@ describe('canonicalJson()', () => {
   });
 });
 
+describe('canonicalJson() on deep and large input', () => {
+  it('encodes arrays and objects nested 100 000 deep without exhausting the stack', () => {
+    let arrays: unknown = 1;
+    let objects: unknown = 1;
+    for (let depth = 0; depth < 100_000; depth += 1) {
+      arrays = [arrays];
+      objects = { a: objects };
+    }
+
+    expect(canonicalJson(arrays)).to.equal(`${'['.repeat(100_000)}1${']'.repeat(100_000)}`);
+    expect(canonicalJson(objects)).to.equal(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
+  });
+
+  it('gives the expected text for any nesting a request body may carry, keys sorted', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5_000 }), fc.boolean(), (depth, asObjects) => {
+        let value: unknown = 'leaf';
+        let expected = '"leaf"';
+        for (let level = 0; level < depth; level += 1) {
+          value = asObjects ? { z: level, a: value } : [value, level];
+          expected = asObjects ? `{"a":${expected},"z":${level}}` : `[${expected},${level}]`;
+        }
+
+        expect(canonicalJson(value)).to.equal(expected);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('names the path of a cycle through a Map and a Set', () => {
+    const node: Record<string, unknown> = {};
+    node.m = new Map([['k', new Set([node])]]);
+
+    expect(() => canonicalJson([node])).to.throw(CanonicalJsonError, 'circular reference at $[0].m[0][1][0]');
+  });
+
+  it('finds a cycle at any depth, also in a branch opened after a deeper one was closed', () => {
+    let deep: unknown = 1;
+    for (let level = 0; level < 100; level += 1) deep = [deep];
+    const later: Record<string, unknown> = {};
+    later.self = [later];
+    let wrapped: unknown = later;
+    for (let level = 0; level < 10; level += 1) wrapped = { w: wrapped };
+
+    expect(() => canonicalJson({ a: deep, b: wrapped })).to.throw(CanonicalJsonError, /circular reference at \$\.b(\.w){10}\.self\[0\]$/);
+  });
+
+  it('throws CanonicalJsonError for a toJSON that keeps returning new objects', () => {
+    const endless = (): unknown => ({ toJSON: endless });
+
+    expect(() => canonicalJson({ x: endless() })).to.throw(CanonicalJsonError, /toJSON keeps returning new objects at \$\.x/);
+  });
+});
+
 describe('hashKey()', () => {
   it('returns the SHA-256 hex digest of the UTF-8 text', () => {
     expect(hashKey('abc')).to.equal('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

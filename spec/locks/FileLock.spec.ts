@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -66,6 +66,41 @@ describe('FileLock', () => {
     expect(whileFresh).to.be.instanceOf(LockTimeoutError);
     expect(afterStale.fence).to.be.greaterThan(fence);
     expect(await afterStale.release()).to.equal(true);
+  });
+
+  it('leaves only the fence counter behind once 300 different keys were locked and released', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'rcx-filelock-disk-'));
+    const lock = new FileLock({ directory: own, staleMs: 2_000 });
+    for (let index = 0; index < 300; index += 1) await (await lock.acquire(`key-${index}`, { ttlMs: 5_000 })).release();
+
+    expect(await readdir(own)).to.deep.equal(['fence']);
+    expect(await readdir(join(own, 'fence'))).to.have.length(1);
+    await rm(own, { recursive: true, force: true });
+  });
+
+  it('keeps fences of a key increasing after the fence counter was deleted', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'rcx-filelock-wiped-'));
+    const lock = new FileLock({ directory: own, staleMs: 2_000 });
+    const fences: number[] = [];
+    for (let round = 0; round < 6; round += 1) {
+      if (round === 3) await rm(join(own, 'fence'), { recursive: true, force: true });
+      const handle = await lock.acquire('wiped', { ttlMs: 5_000 });
+      fences.push(handle.fence);
+      await handle.release();
+    }
+
+    for (let index = 1; index < fences.length; index += 1) expect(fences[index]).to.be.greaterThan(fences[index - 1]);
+    await rm(own, { recursive: true, force: true });
+  });
+
+  it('hands 4 processes locking different keys 800 distinct, per-process increasing fences', async () => {
+    const children = Array.from({ length: 4 }, (_, index) => spawnChild('fencesUnderLock.ts', [directory, `proc-${index}`, '200']));
+    const reports = await Promise.all(children.map((child) => child.nextMessage<{ fences: number[] }>()));
+    const all = reports.flatMap((report) => report.fences);
+
+    expect(new Set(all).size).to.equal(800);
+    for (const { fences } of reports)
+      for (let index = 1; index < fences.length; index += 1) expect(fences[index]).to.be.greaterThan(fences[index - 1]);
   });
 
   it("rejects a staleMs under proper-lockfile's 2000 ms floor with InvalidOptionError", () => {

@@ -6,6 +6,7 @@ import { RedisLock } from '../../src/locks/RedisLock';
 import { spawnChild } from '../helpers/children/spawnChild';
 import { until } from '../helpers/latch';
 import { describeRedis } from '../helpers/redisServer';
+import { startTcpProxy } from '../helpers/tcpProxy';
 import { lockContract } from './lock.contract';
 
 type Client = ReturnType<typeof createClient>;
@@ -47,17 +48,84 @@ describeRedis('RedisLock', (server) => {
     expect(await second.release()).to.equal(true);
   });
 
-  it('stores the token under <prefix>key:<key> with a PX expiry', async () => {
+  it('stores the token under <prefix>{<key>}:lock with a PX expiry and the last fence beside it, under one hash tag', async () => {
     const lock = new RedisLock(client, { prefix });
     const handle = await lock.acquire('inspected', { ttlMs: 5_000 });
 
-    const stored = await client.get(`${prefix}key:inspected`);
-    const pttl = await client.pTTL(`${prefix}key:inspected`);
+    const stored = await client.get(`${prefix}{inspected}:lock`);
+    const pttl = await client.pTTL(`${prefix}{inspected}:lock`);
+    const fence = await client.get(`${prefix}{inspected}:fence`);
 
     expect(stored).to.equal(handle.token);
     expect(pttl).to.be.within(1, 5_000);
+    expect(Number(fence)).to.equal(handle.fence);
+    expect(await client.pTTL(`${prefix}{inspected}:fence`)).to.be.greaterThan(0);
     await handle.release();
-    expect(await client.exists(`${prefix}key:inspected`)).to.equal(0);
+    expect(await client.exists(`${prefix}{inspected}:lock`)).to.equal(0);
+  });
+
+  it('hands out strictly increasing fences of a key after Redis restarted without its data', async function () {
+    if (!server().owned) this.skip();
+    const lock = new RedisLock(client, { prefix });
+    const fences: number[] = [];
+    for (let round = 0; round < 6; round += 1) {
+      if (round === 3) {
+        await server().restart();
+        await until(() => client.isReady, 'the client reconnected to the emptied Redis');
+        expect(await client.exists(`${prefix}{restarted}:fence`)).to.equal(0);
+      }
+      const handle = await lock.acquire('restarted', { ttlMs: 5_000, waitMs: 5_000 });
+      fences.push(handle.fence);
+      await handle.release();
+    }
+
+    for (let index = 1; index < fences.length; index += 1) expect(fences[index]).to.be.greaterThan(fences[index - 1]);
+  });
+
+  it('hands a process a larger fence than a killed process had before Redis restarted without its data', async function () {
+    if (!server().owned) this.skip();
+    const key = 'fence-across-restart';
+    const before = spawnChild('holdLock.ts', ['redis', server().url, key, '60000', prefix]);
+    const { fence: first } = await before.nextMessage<{ fence: number }>();
+    before.process.kill('SIGKILL');
+    await before.exited;
+    await server().restart();
+    await until(() => client.isReady, 'the client reconnected to the emptied Redis');
+    const after = spawnChild('holdLock.ts', ['redis', server().url, key, '60000', prefix]);
+    const { fence: second } = await after.nextMessage<{ fence: number }>();
+    after.process.kill('SIGKILL');
+    await after.exited;
+
+    expect(second).to.be.greaterThan(first);
+  });
+
+  it('serves a burst of acquires made before the first connection of a lock from a URL is ready', async () => {
+    const proxy = await startTcpProxy(server().port);
+    proxy.cut();
+    const lock = track(new RedisLock(proxy.url, { prefix, commandTimeoutMs: 20_000 }));
+    const burst = Array.from({ length: 20 }, (_, index) => lock.acquire(`cold-${index}`, { ttlMs: 5_000 }));
+    burst.forEach((acquired) => acquired.catch(() => undefined));
+    await until(() => proxy.accepted >= 1, 'the lock opened its socket');
+    const openButNotReady = lock.client.isOpen && lock.client.isReady === false;
+    proxy.restore();
+    const handles = await Promise.all(burst);
+
+    expect(openButNotReady).to.equal(true);
+    expect(handles).to.have.length(20);
+    await Promise.all(handles.map((handle) => handle.release()));
+    await proxy.close();
+  });
+
+  it('fails an acquire with LockError within commandTimeoutMs when Redis never answers the first connection', async () => {
+    const proxy = await startTcpProxy(server().port);
+    proxy.cut();
+    const lock = track(new RedisLock(proxy.url, { prefix, commandTimeoutMs: 300 }));
+
+    const failure = await lock.acquire('never', { ttlMs: 5_000, waitMs: 0 }).catch((error: unknown) => error);
+
+    expect(failure).to.be.instanceOf(LockError);
+    expect((failure as Error).message).to.match(/no answer within 300 ms/);
+    await proxy.close();
   });
 
   it('counts to exactly 800 when 4 processes each GET and SET a Redis counter 200 times under the lock', async () => {
@@ -82,7 +150,7 @@ describeRedis('RedisLock', (server) => {
       () => 'acquired',
       (error: unknown) => error,
     );
-    const remainingTtl = await client.pTTL(`${prefix}key:${key}`);
+    const remainingTtl = await client.pTTL(`${prefix}{${key}}:lock`);
     const afterTtl = await lock.acquire(key, { ttlMs: 5_000, waitMs: 5_000 });
 
     expect(whileHeld).to.be.instanceOf(LockTimeoutError);

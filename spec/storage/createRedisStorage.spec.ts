@@ -8,6 +8,7 @@ import { KeyvStorage } from '../../src/storage/KeyvStorage';
 import type { Storage } from '../../src/storage/Storage';
 import { until } from '../helpers/latch';
 import { describeRedis } from '../helpers/redisServer';
+import { startTcpProxy } from '../helpers/tcpProxy';
 
 type Client = ReturnType<typeof createClient>;
 
@@ -66,6 +67,37 @@ describeRedis('createRedisStorage', (server) => {
     expect(await raw.get(`${namespace}-s::k`)).to.be.a('string');
     expect([await viaClient.get('k'), await viaStore.get('k')]).to.deep.equal(['c', 's']);
     expect(viaClient.scope).to.equal('cluster');
+  });
+
+  it('answers a burst of calls made before the first connection from a URL is ready, none failing', async () => {
+    const proxy = await startTcpProxy(server().port);
+    proxy.cut();
+    const storage = createRedisStorage(proxy.url, { namespace: `${namespace}-cold`, timeoutMs: 20_000 });
+    const client = (storage.keyv.store as KeyvRedis<unknown>).client as Client;
+    await until(() => proxy.accepted >= 1, 'the store opened its socket');
+    const burst = Array.from({ length: 30 }, (_, index) =>
+      index % 2 === 0 ? storage.set(`k${index}`, index, 60_000) : storage.get(`k${index - 1}`),
+    );
+    const openButNotReady = client.isOpen && !client.isReady;
+    proxy.restore();
+    const results = await Promise.allSettled(burst);
+
+    expect(openButNotReady).to.equal(true);
+    expect(results.filter((result) => result.status === 'rejected')).to.deep.equal([]);
+    client.destroy();
+    await proxy.close();
+  });
+
+  it('fails calls within timeoutMs while Redis never answers the first connection', async () => {
+    const proxy = await startTcpProxy(server().port);
+    proxy.cut();
+    const storage = createRedisStorage(proxy.url, { namespace: `${namespace}-never`, timeoutMs: 300 });
+
+    const outcomes = await everyCall(storage);
+
+    for (const outcome of outcomes) expect(outcome).to.be.instanceOf(StorageError);
+    ((storage.keyv.store as KeyvRedis<unknown>).client as Client).destroy();
+    await proxy.close();
   });
 
   describe('with Redis stopped mid-test', () => {

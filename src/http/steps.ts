@@ -4,9 +4,12 @@ import type { ActionExchange } from './ActionExchange';
 
 /**
  * Where a step runs in a route's pipeline, whatever the decorator order:
- * preconditions → idempotency → cache → action (DESIGN §3).
+ * retries → preconditions → idempotency → cache → action (DESIGN §3). `retries` is where the
+ * idempotency step replays a retry of a completed unsafe request, before `@etag` evaluates
+ * preconditions the first request already changed (DESIGN §5, "Order for retries"); everything
+ * else a new request meets keeps the preconditions → idempotency → cache order.
  */
-export const STEP_STAGES = { preconditions: 10, idempotency: 20, cache: 30 } as const;
+export const STEP_STAGES = { retries: 5, preconditions: 10, idempotency: 20, cache: 30 } as const;
 
 /** A stage name of {@link STEP_STAGES}. */
 export type StepStage = keyof typeof STEP_STAGES;
@@ -66,7 +69,7 @@ export interface StepDefinition {
   readonly name: string;
   /** The decorator's options as checked when it was applied: read, never changed (documentation reads them). */
   readonly options?: object;
-  bind(route: RouteTarget, settings: Readonly<ExtensionsSettings>): ActionStep | undefined;
+  bind(route: RouteTarget, settings: Readonly<ExtensionsSettings>): ActionStep | readonly ActionStep[] | undefined;
 }
 
 const declarations = new Map<string, Map<object, StepDefinition[]>>();
@@ -147,8 +150,9 @@ export function bindSteps(
 ): ActionStep[] {
   const steps: ActionStep[] = [];
   for (const definition of definitions) {
-    const step = definition.bind(route, settings);
-    if (step) steps.push(step);
+    const bound = definition.bind(route, settings);
+    if (Array.isArray(bound)) steps.push(...(bound as readonly ActionStep[]));
+    else if (bound) steps.push(bound as ActionStep);
   }
   steps.sort((a, b) => STEP_STAGES[a.stage] - STEP_STAGES[b.stage]);
   for (const step of steps) step.link?.(steps);

@@ -1,11 +1,10 @@
-import type { Clock } from '../clock';
 import { InvalidOptionError } from '../errors';
 import { checkKeyFunc, resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from '../keys/KeyFunc';
 import { assertStoreLockPairing, isLock, resolveLock, type Lock } from '../locks/Lock';
 import type { ExtensionsSettings } from '../settings';
 import { isStorage, resolveStorage, type Storage } from '../storage/Storage';
 import { IdempotencyFingerprint, IdempotencyScopeKeyConstructor } from './idempotencyKeyConstructors';
-import { IdempotencyRecords } from './IdempotencyRecords';
+import { IdempotencyPersistence } from './IdempotencyPersistence';
 
 /**
  * What a duplicate does while the first request with its key is still running:
@@ -14,6 +13,15 @@ import { IdempotencyRecords } from './IdempotencyRecords';
  * replays the outcome, or answers 423 if still running then (django-idempotency-key's behaviour).
  */
 export type InFlightPolicy = 'wait' | 'conflict' | 'locked';
+
+/**
+ * What becomes of an action that started and failed (a 5xx or a thrown error) or answered a
+ * status outside `storeOnStatuses`: `'release'` drops the claim so a retry runs the action again
+ * (a failure may have left side effects a second run repeats); `'record'` stores that outcome
+ * and replays it like any other for the `ttl` (Stripe's rule: a retry never runs an action that
+ * began; a transient failure is then replayed too, and only a new key runs it again).
+ */
+export type IdempotencyErrorsPolicy = 'release' | 'record';
 
 /**
  * Options of `@idempotencyKey` and `@idempotencyKeyManual` (each falls back to the
@@ -32,9 +40,10 @@ export interface IdempotencyKeyOptions {
    */
   optional?: boolean;
   /**
-   * What an anonymous request (no current user) gets: `'shared'` runs it with one scope for all
-   * anonymous clients (the fingerprint still guards reuse), `'reject'` answers 400
-   * `scope-required` (for APIs where every caller must be authenticated).
+   * What an anonymous request (no current user) gets: `'shared'` runs it scoped by the
+   * credentials it presents (a hash of the `credentialHeaders`; one scope for all callers that
+   * present none; the fingerprint still guards reuse), `'reject'` answers 400 `scope-required`
+   * (for APIs where every caller must be authenticated).
    * @default 'shared'
    */
   anonymous?: 'shared' | 'reject';
@@ -50,11 +59,19 @@ export interface IdempotencyKeyOptions {
    */
   conflictStatusCode?: number | null;
   /**
-   * Statuses whose response is stored and replayed; any other outcome (5xx, thrown errors)
-   * releases the key so a retry runs again.
+   * Statuses whose response is stored and replayed; with `errors: 'release'` any other outcome
+   * (5xx, thrown errors) releases the key so a retry runs again.
    * @default [200, 201, 202, 203, 204, 205, 206, 207]
    */
   storeOnStatuses?: readonly number[];
+  /**
+   * What an action that started and then failed or answered another status leaves:
+   * `'release'` (a retry runs it again) or `'record'` (every outcome is stored and replayed,
+   * as Stripe does). Rejections before the action (authorization, parameter validation) and
+   * responses that never ended are released either way.
+   * @default 'release'
+   */
+  errors?: IdempotencyErrorsPolicy;
   /**
    * The store holding the records: the name of a configured store (`configureExtensions({
    * caches })`) or a `Storage`. The default is the built-in record store of the settings: a
@@ -107,7 +124,8 @@ export interface IdempotencyKeyOptions {
   ttl?: number;
   /**
    * Builds the record key. The default hashes the header value and the current user
-   * (`IdempotencyKeyBit` + `UserKeyBit`), so one user's key never replays to another.
+   * (`IdempotencyKeyBit` + `UserKeyBit`), so one user's key never replays to another, or, with
+   * no current user, the credentials presented (`credentialHeaders`).
    * @default new IdempotencyScopeKeyConstructor()
    */
   keyFunc?: KeyFunc;
@@ -136,6 +154,7 @@ export const DEFAULT_IDEMPOTENCY_OPTIONS = Object.freeze({
   strict: false,
   conflictStatusCode: null as number | null,
   storeOnStatuses: Object.freeze([200, 201, 202, 203, 204, 205, 206, 207]) as readonly number[],
+  errors: 'release' as IdempotencyErrorsPolicy,
   lock: 'default' as string | Lock,
   leaseMs: 60_000,
   lockTimeoutMs: 2_000,
@@ -146,27 +165,37 @@ export const DEFAULT_IDEMPOTENCY_OPTIONS = Object.freeze({
   maxBodyBytes: 1024 * 1024,
 });
 
-const KNOWN: ReadonlySet<string> = new Set([
-  'header',
-  'optional',
-  'strict',
-  'anonymous',
-  'conflictStatusCode',
-  'storeOnStatuses',
-  'cache',
-  'lock',
-  'leaseMs',
-  'lockTimeoutMs',
-  'inFlight',
-  'maxWaitMs',
-  'retryAfterSeconds',
-  'ttl',
-  'keyFunc',
-  'fingerprint',
-  'maxBodyBytes',
-]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const POSITIVE_MS = ['leaseMs', 'lockTimeoutMs', 'maxWaitMs', 'ttl', 'maxBodyBytes'] as const;
+const MS = 'a positive number of milliseconds';
+const isPositive = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0;
+const isBoolean = (value: unknown) => typeof value === 'boolean';
+const oneOf =
+  (...words: string[]) =>
+  (value: unknown) =>
+    words.includes(value as string);
+
+/** What each option accepts, as `[expected, check]`; key functions are checked by `checkKeyFunc`. */
+const CHECKS: Readonly<Record<keyof IdempotencyKeyOptions, readonly [string, (value: unknown) => boolean]>> = {
+  header: ['a header field name', (value) => typeof value === 'string' && TOKEN.test(value)],
+  optional: ['a boolean', isBoolean],
+  strict: ['a boolean', isBoolean],
+  anonymous: ["'shared' or 'reject'", oneOf('shared', 'reject')],
+  conflictStatusCode: ['null or an HTTP status (100–599)', (value) => value === null || isStatus(value)],
+  storeOnStatuses: ['an array of HTTP statuses (100–599)', (value) => Array.isArray(value) && value.every(isStatus)],
+  errors: ["'release' or 'record'", oneOf('release', 'record')],
+  cache: ['a store name or a Storage', (value) => (typeof value === 'string' ? value !== '' : isStorage(value))],
+  lock: ['a Lock or the name of a configured lock', (value) => isLock(value) || (typeof value === 'string' && value !== '')],
+  leaseMs: [MS, isPositive],
+  lockTimeoutMs: [MS, isPositive],
+  inFlight: ["'wait', 'conflict' or 'locked'", oneOf('wait', 'conflict', 'locked')],
+  maxWaitMs: [MS, isPositive],
+  retryAfterSeconds: ['a whole number of seconds', (value) => Number.isInteger(value) && (value as number) >= 0],
+  ttl: [MS, isPositive],
+  keyFunc: ['a key function', () => true],
+  fingerprint: ['a key function or false', () => true],
+  maxBodyBytes: ['a positive number of bytes', isPositive],
+};
+const KNOWN = Object.keys(CHECKS);
 
 /**
  * Checks the options of an idempotency decorator or middleware (or the `idempotency` settings)
@@ -184,55 +213,15 @@ export function validateIdempotencyOptions(value: unknown, owner: string): Reado
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new InvalidOptionError(owner, 'options', 'an object', value);
   const options = value as IdempotencyKeyOptions;
-  for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
+  for (const [name, given] of Object.entries(options)) {
+    if (!Object.hasOwn(CHECKS, name)) throw new InvalidOptionError(owner, name, `one of ${KNOWN.join(', ')}`, name);
+    const [expected, check] = CHECKS[name as keyof IdempotencyKeyOptions];
+    if (given !== undefined && !check(given)) throw new InvalidOptionError(owner, name, expected, given);
   }
-  const { header, optional, strict, conflictStatusCode, storeOnStatuses, cache, lock, inFlight, retryAfterSeconds, keyFunc, fingerprint } =
-    options;
-  if (header !== undefined && !(typeof header === 'string' && TOKEN.test(header)))
-    throw new InvalidOptionError(owner, 'header', 'a header field name', header);
-  for (const [name, flag] of [
-    ['optional', optional],
-    ['strict', strict],
-  ] as const) {
-    if (flag !== undefined && typeof flag !== 'boolean') throw new InvalidOptionError(owner, name, 'a boolean', flag);
-  }
-  if (conflictStatusCode !== undefined && conflictStatusCode !== null && !isStatus(conflictStatusCode)) {
-    throw new InvalidOptionError(owner, 'conflictStatusCode', 'null or an HTTP status (100–599)', conflictStatusCode);
-  }
-  if (storeOnStatuses !== undefined && !(Array.isArray(storeOnStatuses) && storeOnStatuses.every(isStatus))) {
-    throw new InvalidOptionError(owner, 'storeOnStatuses', 'an array of HTTP statuses (100–599)', storeOnStatuses);
-  }
-  if (cache !== undefined && !(typeof cache === 'string' ? cache !== '' : isStorage(cache))) {
-    throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage', cache);
-  }
-  if (lock !== undefined && !(isLock(lock) || (typeof lock === 'string' && lock !== ''))) {
-    throw new InvalidOptionError(owner, 'lock', 'a Lock or the name of a configured lock', lock);
-  }
-  if (options.anonymous !== undefined && !['shared', 'reject'].includes(options.anonymous)) {
-    throw new InvalidOptionError(owner, 'anonymous', "'shared' or 'reject'", options.anonymous);
-  }
-  if (inFlight !== undefined && !['wait', 'conflict', 'locked'].includes(inFlight)) {
-    throw new InvalidOptionError(owner, 'inFlight', "'wait', 'conflict' or 'locked'", inFlight);
-  }
-  for (const name of POSITIVE_MS) {
-    const number = options[name];
-    if (number !== undefined && !(typeof number === 'number' && Number.isFinite(number) && number > 0)) {
-      throw new InvalidOptionError(
-        owner,
-        name,
-        name === 'maxBodyBytes' ? 'a positive number of bytes' : 'a positive number of milliseconds',
-        number,
-      );
-    }
-  }
-  if (retryAfterSeconds !== undefined && !(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0)) {
-    throw new InvalidOptionError(owner, 'retryAfterSeconds', 'a whole number of seconds', retryAfterSeconds);
-  }
-  if (keyFunc !== undefined) checkKeyFunc(keyFunc, owner, 'keyFunc');
-  if (fingerprint !== undefined && fingerprint !== false) checkKeyFunc(fingerprint, owner, 'fingerprint');
+  if (options.keyFunc !== undefined) checkKeyFunc(options.keyFunc, owner, 'keyFunc');
+  if (options.fingerprint !== undefined && options.fingerprint !== false) checkKeyFunc(options.fingerprint, owner, 'fingerprint');
   const copy: IdempotencyKeyOptions = { ...options };
-  if (storeOnStatuses !== undefined) copy.storeOnStatuses = Object.freeze([...storeOnStatuses]);
+  if (options.storeOnStatuses !== undefined) copy.storeOnStatuses = Object.freeze([...options.storeOnStatuses]);
   return Object.freeze(copy);
 }
 
@@ -249,24 +238,14 @@ export function validateIdempotencySettings(settings: Readonly<ExtensionsSetting
 }
 
 /** Options of one step merged with the settings, with the store, lock and key functions resolved. @internal */
-export interface ResolvedIdempotencyOptions {
-  readonly header: string;
-  readonly optional: boolean;
-  readonly strict: boolean;
-  readonly anonymous: 'shared' | 'reject';
-  readonly conflictStatusCode: number | null;
-  readonly storeOnStatuses: ReadonlySet<number>;
-  readonly inFlight: InFlightPolicy;
-  readonly maxWaitMs: number;
-  readonly lockTimeoutMs: number;
-  readonly retryAfterSeconds: number;
-  readonly maxBodyBytes: number;
-  readonly leaseMs: number;
-  readonly clock: Clock;
-  readonly keyFunc: ResolvedKeyFunc;
-  readonly fingerprint: ResolvedKeyFunc | undefined;
-  readonly records: IdempotencyRecords;
-}
+export type ResolvedIdempotencyOptions = Readonly<
+  Required<Omit<IdempotencyKeyOptions, 'storeOnStatuses' | 'cache' | 'lock' | 'leaseMs' | 'ttl' | 'keyFunc' | 'fingerprint'>> & {
+    storeOnStatuses: ReadonlySet<number>;
+    keyFunc: ResolvedKeyFunc;
+    fingerprint: ResolvedKeyFunc | undefined;
+    persistence: IdempotencyPersistence;
+  }
+>;
 
 /**
  * Merges a step's options over the `idempotency` settings and the defaults, and resolves the
@@ -295,27 +274,34 @@ export function resolveIdempotencyOptions(
   }
   assertStoreLockPairing(storage, lock, owner);
   const memoizeForRequest = settings.defaultKeyConstructorMemoizeForRequest;
-  const keyFunc = merged.keyFunc ?? new IdempotencyScopeKeyConstructor({ params: { key: merged.header } });
+  const keyFunc =
+    merged.keyFunc ?? new IdempotencyScopeKeyConstructor({ params: { key: merged.header, credentials: settings.credentialHeaders } });
   const fingerprint = merged.fingerprint === false ? undefined : (merged.fingerprint ?? new IdempotencyFingerprint());
-  const timings = { leaseMs: merged.leaseMs, lockTimeoutMs: merged.lockTimeoutMs, ttl: merged.ttl };
+  const { leaseMs, lockTimeoutMs, ttl, storeOnStatuses } = merged;
   return {
-    header: merged.header,
-    optional: merged.optional,
-    strict: merged.strict,
-    anonymous: merged.anonymous,
-    conflictStatusCode: merged.conflictStatusCode,
-    storeOnStatuses: new Set(merged.storeOnStatuses),
-    inFlight: merged.inFlight,
-    maxWaitMs: merged.maxWaitMs,
-    lockTimeoutMs: merged.lockTimeoutMs,
-    retryAfterSeconds: merged.retryAfterSeconds,
-    maxBodyBytes: merged.maxBodyBytes,
-    leaseMs: merged.leaseMs,
-    clock: settings.clock,
+    ...pick(merged, [
+      'header',
+      'optional',
+      'strict',
+      'anonymous',
+      'conflictStatusCode',
+      'errors',
+      'inFlight',
+      'maxWaitMs',
+      'lockTimeoutMs',
+    ]),
+    ...pick(merged, ['retryAfterSeconds', 'maxBodyBytes']),
+    storeOnStatuses: new Set(storeOnStatuses),
     keyFunc: resolveKeyFunc(keyFunc, owner, 'keyFunc', { memoizeForRequest }),
     fingerprint: fingerprint === undefined ? undefined : resolveKeyFunc(fingerprint, owner, 'fingerprint', { memoizeForRequest }),
-    records: new IdempotencyRecords(storage, lock, settings.clock, timings),
+    persistence: new IdempotencyPersistence(storage, lock, settings.clock, { leaseMs, lockTimeoutMs, ttl }),
   };
+}
+
+function pick<T extends object, K extends keyof T>(source: T, names: readonly K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>;
+  for (const name of names) picked[name] = source[name];
+  return picked;
 }
 
 function isStatus(value: unknown): value is number {

@@ -1,5 +1,6 @@
+import { storableHeaders } from '../cache/storagePolicy';
 import { StorageError } from '../errors';
-import type { CapturedResponse, HeaderValue } from '../http/CapturedResponse';
+import type { CaptureResult, CapturedResponse, HeaderValue } from '../http/CapturedResponse';
 
 /** Envelope format version. */
 const RECORD_VERSION = 1;
@@ -37,23 +38,48 @@ export interface IdempotencyRecord {
   readonly response?: StoredIdempotentResponse;
 }
 
-/** Builds the stored form of a response (headers already filtered). */
-export function encodeResponse(
-  status: number,
-  headers: Readonly<Record<string, HeaderValue>>,
-  body: Buffer | null,
-): StoredIdempotentResponse {
-  const plain: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    plain[name] = Array.isArray(value) ? [...value] : String(value);
-  }
-  return { status, headers: plain, body: body === null ? null : body.toString('base64') };
-}
+/** Request-specific headers never replayed, on top of what the cache never stores (research §3.8). */
+const UNREPLAYED = new Set([
+  'x-request-id',
+  'request-id',
+  'x-correlation-id',
+  'server',
+  'retry-after',
+  'idempotent-replayed',
+  'ratelimit',
+  'ratelimit-policy',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+]);
 
 /** Starts a record. */
 export function newRecord(fields: Omit<IdempotencyRecord, 'v'>): IdempotencyRecord {
   return { v: RECORD_VERSION, ...fields };
+}
+
+/**
+ * The outcome to store for a captured response, or `undefined` to release the claim: a status
+ * `keep` accepts, with its replayable headers and exact body (no body past `maxBodyBytes`, so a
+ * retry gets 409 `replay-unavailable` rather than a second execution). A response that never
+ * ended (the client left and the driver never wrote one) is an unknown outcome: released.
+ * @internal
+ *
+ * @example
+ * ```ts
+ * const outcome = outcomeOf(result, (status) => storeOnStatuses.has(status));
+ * ```
+ */
+export function outcomeOf(result: CaptureResult, keep: (status: number) => boolean): StoredIdempotentResponse | undefined {
+  const status = statusOf(result);
+  if (!keep(status)) return undefined;
+  if (result.complete) return encodeResponse(status, replayableHeaders(result.response), result.response.body);
+  return result.reason === 'too-large' ? encodeResponse(status, {}, null) : undefined;
+}
+
+/** The status of a captured (or failed to capture) response. @internal */
+export function statusOf(result: CaptureResult): number {
+  return result.complete ? result.response.status : result.status;
 }
 
 /**
@@ -67,20 +93,69 @@ export function decodeRecord(value: unknown): IdempotencyRecord | undefined {
   return value;
 }
 
-/** The decoded form kept on the stored object itself (a WeakMap would add an ephemeron per record to every GC). */
+/** The decoded form and the last replay, kept on the stored object itself (completed records never change). */
 const DECODED = Symbol('routing-controllers-extensions:decoded-response');
+const REPLAY = Symbol('routing-controllers-extensions:replay-response');
 
-type WithDecoded = StoredIdempotentResponse & { [DECODED]?: CapturedResponse };
+type Prepared = StoredIdempotentResponse & {
+  [DECODED]?: CapturedResponse;
+  [REPLAY]?: { readonly conflictStatusCode: number | null; readonly response: CapturedResponse };
+};
 
 /** The stored response as a `CapturedResponse` (decoded once per stored object). */
 export function decodeResponse(stored: StoredIdempotentResponse): CapturedResponse {
-  const holder = stored as WithDecoded;
+  const holder = stored as Prepared;
   let response = holder[DECODED];
   if (!response) {
     response = { status: stored.status, headers: stored.headers, body: Buffer.from(stored.body ?? '', 'base64') };
-    if (Object.isExtensible(holder)) Object.defineProperty(holder, DECODED, { value: response, enumerable: false, configurable: true });
+    keep(holder, DECODED, response);
   }
   return response;
+}
+
+/**
+ * The response replaying a stored outcome (research §3.7): the original status, or
+ * `conflictStatusCode` when set, the stored headers plus `Idempotent-Replayed: true`, and the
+ * exact body. Built once per stored object and status: replays are the hot path.
+ * @internal
+ *
+ * @example
+ * ```ts
+ * return exchange.respond(replayResponse(record.response, options.conflictStatusCode));
+ * ```
+ */
+export function replayResponse(stored: StoredIdempotentResponse, conflictStatusCode: number | null): CapturedResponse {
+  const holder = stored as Prepared;
+  const prepared = holder[REPLAY];
+  if (prepared?.conflictStatusCode === conflictStatusCode) return prepared.response;
+  const decoded = decodeResponse(stored);
+  const response: CapturedResponse = Object.freeze({
+    status: conflictStatusCode ?? decoded.status,
+    headers: Object.freeze({ ...decoded.headers, 'idempotent-replayed': 'true' }),
+    body: decoded.body,
+  });
+  keep(holder, REPLAY, { conflictStatusCode, response });
+  return response;
+}
+
+/** A hidden property on the stored object (a WeakMap would add an ephemeron per record to every GC). */
+function keep(holder: Prepared, symbol: typeof DECODED | typeof REPLAY, value: unknown): void {
+  if (Object.isExtensible(holder)) Object.defineProperty(holder, symbol, { value, enumerable: false, configurable: true, writable: true });
+}
+
+function encodeResponse(status: number, headers: Readonly<Record<string, HeaderValue>>, body: Buffer | null): StoredIdempotentResponse {
+  const plain: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    plain[name] = Array.isArray(value) ? [...value] : String(value);
+  }
+  return { status, headers: plain, body: body === null ? null : body.toString('base64') };
+}
+
+function replayableHeaders(response: CapturedResponse): Record<string, HeaderValue> {
+  const kept = storableHeaders(response.headers);
+  for (const name of Object.keys(kept)) if (UNREPLAYED.has(name)) delete kept[name];
+  return kept;
 }
 
 function isRecord(value: unknown): value is IdempotencyRecord {

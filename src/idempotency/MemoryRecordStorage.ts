@@ -34,13 +34,20 @@ interface Entry {
   readonly expiresAt: number | undefined;
 }
 
+/** When a record expires, as the expiry heap holds it (stale once the record is rewritten or gone). */
+interface Expiry {
+  readonly at: number;
+  readonly key: string;
+}
+
 /**
  * The in-memory store of idempotency records, separate from the response cache: a record is
  * dropped only when its TTL runs out, never to make room, since a lost record lets a duplicate
  * run again. It has no entry cap, only a byte cap: past it a new key is refused (`StorageError`,
  * hence 503 + `Retry-After` to a new claim), while an existing key may still be rewritten so
- * running requests can store their outcome. Expired records are swept when room is needed.
- * One process only (`scope: 'process'`).
+ * running requests can store their outcome. When room is needed, expired records are dropped in
+ * expiry order from a heap, so a refusal costs O(1) and the cleaning is paid once per record
+ * (amortised), never a sweep of the whole store per write. One process only (`scope: 'process'`).
  *
  * @example
  * ```ts
@@ -55,6 +62,8 @@ export class MemoryRecordStorage implements Storage {
   readonly maxBytes: number;
   private readonly now: () => number;
   private readonly entries = new Map<string, Entry>();
+  /** Min-heap of expiries by time; entries rewritten or deleted leave stale nodes, skipped when met. */
+  private expiries: Expiry[] = [];
   private totalBytes = 0;
 
   constructor(options: MemoryRecordStorageOptions = {}) {
@@ -99,7 +108,7 @@ export class MemoryRecordStorage implements Storage {
     const bytes = ENTRY_OVERHEAD_BYTES + Buffer.byteLength(key) + Buffer.byteLength(serialized);
     const previous = this.live(key);
     if (previous === undefined && this.totalBytes + bytes > this.maxBytes) {
-      this.sweep();
+      this.dropExpired();
       if (this.totalBytes + bytes > this.maxBytes) {
         return Promise.reject(
           new StorageError('set', `the idempotency record store is full (${this.totalBytes} of ${this.maxBytes} bytes used)`),
@@ -110,6 +119,7 @@ export class MemoryRecordStorage implements Storage {
     const expiresAt = typeof ttlMs === 'number' && ttlMs > 0 ? this.now() + ttlMs : undefined;
     this.entries.set(key, { value: serialized, bytes, expiresAt });
     this.totalBytes += bytes;
+    if (expiresAt !== undefined) this.pushExpiry({ at: expiresAt, key });
     return Promise.resolve();
   }
 
@@ -134,8 +144,25 @@ export class MemoryRecordStorage implements Storage {
     return undefined;
   }
 
-  private sweep(): void {
-    for (const [key, entry] of this.entries) if (this.isExpired(entry)) this.remove(key, entry);
+  /** Drops the records whose time has come, earliest first; stops at the first one still live. */
+  private dropExpired(): void {
+    const now = this.now();
+    const heap = this.expiries;
+    while (heap.length > 0 && heap[0].at <= now) {
+      const { key, at } = popMin(heap);
+      const entry = this.entries.get(key);
+      if (entry !== undefined && entry.expiresAt === at) this.remove(key, entry);
+    }
+  }
+
+  private pushExpiry(expiry: Expiry): void {
+    // Rewrites leave stale nodes; rebuilding once they outnumber the records keeps the heap
+    // bounded by the records held, at a cost spread over the writes that made them.
+    if (this.expiries.length > 2 * this.entries.size + 64) {
+      this.expiries = [];
+      for (const [key, entry] of this.entries) if (entry.expiresAt !== undefined) pushHeap(this.expiries, { at: entry.expiresAt, key });
+    }
+    pushHeap(this.expiries, expiry);
   }
 
   private remove(key: string, entry: Entry): void {
@@ -146,4 +173,32 @@ export class MemoryRecordStorage implements Storage {
   private isExpired(entry: Entry): boolean {
     return entry.expiresAt !== undefined && entry.expiresAt <= this.now();
   }
+}
+
+function pushHeap(heap: Expiry[], expiry: Expiry): void {
+  let index = heap.push(expiry) - 1;
+  while (index > 0) {
+    const parent = (index - 1) >> 1;
+    if (heap[parent].at <= expiry.at) break;
+    heap[index] = heap[parent];
+    index = parent;
+  }
+  heap[index] = expiry;
+}
+
+function popMin(heap: Expiry[]): Expiry {
+  const top = heap[0];
+  const last = heap.pop()!;
+  if (heap.length === 0) return top;
+  let index = 0;
+  for (;;) {
+    const left = 2 * index + 1;
+    if (left >= heap.length) break;
+    const child = left + 1 < heap.length && heap[left + 1].at < heap[left].at ? left + 1 : left;
+    if (heap[child].at >= last.at) break;
+    heap[index] = heap[child];
+    index = child;
+  }
+  heap[index] = last;
+  return top;
 }

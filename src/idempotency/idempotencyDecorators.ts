@@ -1,6 +1,6 @@
 import { ConflictingDecoratorsError } from '../errors';
 import { declareRouteStep, methodId } from '../http/routingControllers';
-import { declaredSteps, type RouteTarget, type StepDefinition } from '../http/steps';
+import { declaredSteps, type ActionStep, type RouteTarget, type StepDefinition } from '../http/steps';
 import type { ExtensionsSettings } from '../settings';
 import { IdempotencyStep, type IdempotencyMode } from './IdempotencyStep';
 import { resolveIdempotencyOptions, validateIdempotencyOptions, type IdempotencyKeyOptions } from './IdempotencyKeyOptions';
@@ -103,14 +103,16 @@ function idempotencyDecorator(name: string, mode: IdempotencyMode, options: Idem
   };
 }
 
+/** The step of a route, at both of its stages: `retries` (before preconditions) and `idempotency`. */
 function bindStep(
   name: string,
   mode: IdempotencyMode,
   options: IdempotencyKeyOptions,
   route: RouteTarget,
   settings: Readonly<ExtensionsSettings>,
-): IdempotencyStep {
-  return new IdempotencyStep(name, mode, resolveIdempotencyOptions(options, settings, `${name} on ${route.id}`));
+): readonly ActionStep[] {
+  const step = new IdempotencyStep(name, mode, resolveIdempotencyOptions(options, settings, `${name} on ${route.id}`));
+  return [step.retries, step];
 }
 
 // Two idempotency decorators on one method exclude each other: say so while the class is defined.

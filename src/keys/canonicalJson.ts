@@ -2,8 +2,8 @@ import { hash } from 'node:crypto';
 
 /**
  * Thrown by `canonicalJson` for a value it cannot encode deterministically (a circular
- * reference). `path` locates it, starting with the top-level key (for a key constructor's data,
- * the bit's name).
+ * reference, or a `toJSON` that keeps returning new objects). `path` locates it, starting with
+ * the top-level key (for a key constructor's data, the bit's name).
  */
 export class CanonicalJsonError extends TypeError {
   /** Keys and indexes from the root to the offending value. */
@@ -16,6 +16,30 @@ export class CanonicalJsonError extends TypeError {
   }
 }
 
+/** Longest chain of `toJSON` results that are themselves objects with a `toJSON`. */
+const MAX_TO_JSON_CHAIN = 64;
+/** Up to this depth a cycle is looked for along the stack; deeper, a Set of the open containers is kept. */
+const SCAN_DEPTH = 32;
+
+const ARRAY = 0;
+const RECORD = 1;
+const SORTED = 2;
+
+/** A container being written: its children are encoded one by one, on an explicit stack. */
+interface Frame {
+  readonly kind: typeof ARRAY | typeof RECORD | typeof SORTED;
+  readonly object: object;
+  /** The children of an array (the array itself) or of a Map or Set (its entries or values). */
+  readonly items: readonly unknown[] | undefined;
+  /** The sorted keys of a record (its values are read from `object`). */
+  readonly keys: readonly string[] | undefined;
+  readonly length: number;
+  index: number;
+  /** The text so far (array, record), or the encoded items to sort, joined at the end (Map, Set). */
+  out: string;
+  readonly encoded: string[] | undefined;
+}
+
 /**
  * Encodes a value as JSON with object keys sorted at every level, so equal data always gives
  * the same text whatever the insertion order (the input of a key's hash; drf-extensions'
@@ -26,9 +50,14 @@ export class CanonicalJsonError extends TypeError {
  * are dropped from objects and become `null` in arrays, non-finite numbers become `null`, and a
  * number stays distinct from the string of its digits. Where `JSON.stringify` would throw or
  * lose information: a bigint encodes as its digits, a Map as its `[key, value]` pairs and a Set
- * as its elements (both sorted by their encoding), a typed array as its numbers, and a top-level
+ * as its elements (both sorted by their encoding), a typed array as its bytes, and a top-level
  * `undefined` as `null`. A circular reference throws `CanonicalJsonError`; an object seen twice
  * without a cycle is fine.
+ *
+ * No nesting depth exhausts the stack: data nested more than a dozen levels (or holding
+ * anything but plain arrays, records and primitives) is encoded on an explicit stack, in time
+ * linear in the size of the value (plus the sorting of keys); only the shallow common case is
+ * written by a recursion bounded to that depth.
  *
  * @example
  * ```ts
@@ -36,13 +65,13 @@ export class CanonicalJsonError extends TypeError {
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  try {
-    return encode(value, []) ?? 'null';
-  } catch (error) {
-    if (error instanceof CircularReference) throw new CanonicalJsonError('circular reference', error.path);
-    throw error;
-  }
+  return (typeof value === 'object' && value !== null ? encode(value, undefined) : primitive(value)) ?? 'null';
 }
+
+/** What the shallow encoder answers for data it leaves to the stack encoder. */
+const LEFT: unique symbol = Symbol('left to the stack encoder');
+/** Deepest nesting the shallow encoder handles by recursion: its stack use is bounded, whatever the data. */
+const SHALLOW_DEPTH = 12;
 
 /**
  * The canonical encoding of `value` as a member of an object: `undefined` where
@@ -52,21 +81,122 @@ export function canonicalJson(value: unknown): string {
  * @internal
  */
 export function canonicalMember(value: unknown, at: string): string | undefined {
-  try {
-    return encode(value, []);
-  } catch (error) {
-    if (error instanceof CircularReference) throw new CanonicalJsonError('circular reference', [at, ...error.path]);
-    throw error;
+  return typeof value === 'object' && value !== null ? encode(value, at) : primitive(value);
+}
+
+/** The encoding of `value`, `undefined` for nothing; errors locate their value below the member `at`. */
+function encode(value: object, at: string | undefined): string | undefined {
+  const shallow = encodeShallow(value, 0, []);
+  return shallow === LEFT ? encodeOnStack(value, at) : shallow;
+}
+
+/**
+ * The common case, fast: plain arrays and records at most SHALLOW_DEPTH deep, by bounded
+ * recursion. Anything else (deeper data, a cycle, `toJSON`, boxed values, Maps and Sets) is
+ * LEFT to the stack encoder, which writes the same text (the helpers are shared).
+ */
+function encodeShallow(value: unknown, depth: number, ancestors: object[]): string | undefined | typeof LEFT {
+  if (typeof value !== 'object' || value === null) return primitive(value);
+  if (depth === SHALLOW_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === 'function' || ancestors.includes(value)) return LEFT;
+  if (ArrayBuffer.isView(value)) return bytes(value);
+  const isArray = Array.isArray(value);
+  if (!isArray && (value instanceof Map || value instanceof Set || isBoxed(value))) return LEFT;
+  ancestors.push(value);
+  let out = isArray ? '[' : '{';
+  if (isArray) {
+    for (let index = 0; index < value.length; index += 1) {
+      const item = encodeShallow(value[index], depth + 1, ancestors);
+      if (item === LEFT) return LEFT;
+      out += index > 0 ? `,${item ?? 'null'}` : (item ?? 'null');
+    }
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record).sort()) {
+      const item = encodeShallow(record[key], depth + 1, ancestors);
+      if (item === LEFT) return LEFT;
+      if (item !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${item}`;
+    }
+  }
+  ancestors.pop();
+  return out + (isArray ? ']' : '}');
+}
+
+/** Any nesting, on an explicit stack (no recursion on the data at all). */
+function encodeOnStack(value: object, at: string | undefined): string | undefined {
+  const stack: Frame[] = [];
+  let deep: Set<object> | undefined;
+  let item: unknown = value;
+  let result: string | undefined;
+  for (;;) {
+    // Place `item`: a primitive is written at once, a container gets a frame.
+    let encoded: string | undefined;
+    let opened = false;
+    const resolved = typeof item === 'object' && item !== null ? resolve(item, stack, at) : item;
+    if (typeof resolved !== 'object' || resolved === null) {
+      encoded = primitive(resolved);
+    } else if (ArrayBuffer.isView(resolved)) {
+      encoded = bytes(resolved);
+    } else {
+      if (isOpen(resolved, stack, deep)) throw new CanonicalJsonError('circular reference', pathOf(stack, at));
+      stack.push(open(resolved));
+      if (deep !== undefined) deep.add(resolved);
+      else if (stack.length > SCAN_DEPTH) deep = new Set(stack.map((frame) => frame.object));
+      opened = true;
+    }
+    if (!opened) {
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) return encoded;
+      append(parent, encoded);
+      parent.index += 1;
+    }
+    // Close every finished container, then move on to the next child of the innermost open one.
+    for (;;) {
+      const frame = stack[stack.length - 1];
+      if (frame.index < frame.length) {
+        item = frame.keys === undefined ? frame.items![frame.index] : (frame.object as Record<string, unknown>)[frame.keys[frame.index]];
+        break;
+      }
+      stack.pop();
+      deep?.delete(frame.object);
+      const text = close(frame);
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) {
+        result = text;
+        break;
+      }
+      append(parent, text);
+      parent.index += 1;
+    }
+    if (result !== undefined) return result;
   }
 }
 
-// Thrown where a cycle is found; each enclosing level adds its key while it propagates, so
-// the path costs nothing unless a cycle occurs.
-class CircularReference {
-  readonly path: (string | number)[] = [];
+/** Whether `object` is one of the containers being written (a cycle). */
+function isOpen(object: object, stack: readonly Frame[], deep: Set<object> | undefined): boolean {
+  if (deep !== undefined) return deep.has(object);
+  for (let index = 0; index < stack.length; index += 1) if (stack[index].object === object) return true;
+  return false;
 }
 
-function encode(value: unknown, ancestors: object[]): string | undefined {
+/** The value JSON encodes for `item`: `toJSON` results and boxed primitives unwrapped. */
+function resolve(item: object, stack: readonly Frame[], at: string | undefined): unknown {
+  let current: unknown = item;
+  for (let chain = 0; typeof current === 'object' && current !== null; chain += 1) {
+    const toJSON = (current as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON !== 'function') return isBoxed(current) ? (current as { valueOf(): unknown }).valueOf() : current;
+    const replaced: unknown = toJSON.call(current);
+    if (replaced === current) return current;
+    if (chain === MAX_TO_JSON_CHAIN) throw new CanonicalJsonError('toJSON keeps returning new objects', pathOf(stack, at));
+    current = replaced;
+  }
+  return current;
+}
+
+function isBoxed(value: object): boolean {
+  return value instanceof String || value instanceof Number || value instanceof Boolean || value instanceof BigInt;
+}
+
+function primitive(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -77,90 +207,46 @@ function encode(value: unknown, ancestors: object[]): string | undefined {
     case 'bigint':
       return value.toString();
     case 'object':
-      return value === null ? 'null' : encodeObject(value, ancestors);
+      return 'null';
     default:
       return undefined;
   }
 }
 
-function encodeObject(value: object, ancestors: object[]): string | undefined {
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
-    const replaced: unknown = toJSON.call(value);
-    if (replaced !== value) return encode(replaced, ancestors);
+function open(object: object): Frame {
+  if (Array.isArray(object))
+    return { kind: ARRAY, object, items: object, keys: undefined, length: object.length, index: 0, out: '[', encoded: undefined };
+  if (object instanceof Map || object instanceof Set) {
+    const items = [...object];
+    return { kind: SORTED, object, items, keys: undefined, length: items.length, index: 0, out: '', encoded: [] };
   }
-  if (value instanceof String || value instanceof Number || value instanceof Boolean || value instanceof BigInt) {
-    return encode(value.valueOf(), ancestors);
+  const keys = Object.keys(object).sort();
+  return { kind: RECORD, object, items: undefined, keys, length: keys.length, index: 0, out: '{', encoded: undefined };
+}
+
+function bytes(view: ArrayBufferView): string {
+  return `[${new Uint8Array(view.buffer, view.byteOffset, view.byteLength).join(',')}]`;
+}
+
+function append(frame: Frame, encoded: string | undefined): void {
+  if (frame.kind === ARRAY) {
+    frame.out += frame.index > 0 ? `,${encoded ?? 'null'}` : (encoded ?? 'null');
+  } else if (frame.kind === RECORD) {
+    if (encoded !== undefined) frame.out += `${frame.out.length > 1 ? ',' : ''}${JSON.stringify(frame.keys![frame.index])}:${encoded}`;
+  } else {
+    frame.encoded!.push(encoded ?? 'null');
   }
-  if (ancestors.includes(value)) throw new CircularReference();
-  ancestors.push(value);
-  const encoded = Array.isArray(value)
-    ? encodeArray(value, ancestors)
-    : ArrayBuffer.isView(value)
-      ? `[${new Uint8Array(value.buffer, value.byteOffset, value.byteLength).join(',')}]`
-      : value instanceof Map
-        ? encodeMap(value, ancestors)
-        : value instanceof Set
-          ? encodeSorted(encodeItems([...value], ancestors))
-          : encodeRecord(value as Record<string, unknown>, ancestors);
-  ancestors.pop();
-  return encoded;
 }
 
-function encodeArray(value: readonly unknown[], ancestors: object[]): string {
-  let out = '[';
-  let index = 0;
-  try {
-    for (; index < value.length; index++) {
-      if (index > 0) out += ',';
-      out += encode(value[index], ancestors) ?? 'null';
-    }
-  } catch (error) {
-    throw withKey(error, index);
-  }
-  return `${out}]`;
+function close(frame: Frame): string {
+  if (frame.kind === SORTED) return `[${frame.encoded!.sort().join(',')}]`;
+  return frame.out + (frame.kind === ARRAY ? ']' : '}');
 }
 
-function encodeRecord(value: Record<string, unknown>, ancestors: object[]): string {
-  const keys = Object.keys(value).sort();
-  let out = '{';
-  let key = '';
-  try {
-    for (key of keys) {
-      const encoded = encode(value[key], ancestors);
-      if (encoded === undefined) continue;
-      if (out.length > 1) out += ',';
-      out += `${JSON.stringify(key)}:${encoded}`;
-    }
-  } catch (error) {
-    throw withKey(error, key);
-  }
-  return `${out}}`;
-}
-
-function encodeMap(value: Map<unknown, unknown>, ancestors: object[]): string {
-  const pairs = encodeItems([...value], ancestors);
-  return encodeSorted(pairs);
-}
-
-function encodeItems(items: readonly unknown[], ancestors: object[]): string[] {
-  const encoded: string[] = [];
-  let index = 0;
-  try {
-    for (; index < items.length; index++) encoded.push(encode(items[index], ancestors) ?? 'null');
-  } catch (error) {
-    throw withKey(error, index);
-  }
-  return encoded;
-}
-
-function encodeSorted(items: string[]): string {
-  return `[${items.sort().join(',')}]`;
-}
-
-function withKey(error: unknown, key: string | number): unknown {
-  if (error instanceof CircularReference) error.path.unshift(key);
-  return error;
+/** Keys and indexes from the root (the member `at`, if any) to the child each open container is at. */
+function pathOf(stack: readonly Frame[], at: string | undefined): (string | number)[] {
+  const path = stack.map((frame) => (frame.kind === RECORD ? frame.keys![frame.index] : frame.index));
+  return at === undefined ? path : [at, ...path];
 }
 
 /**

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lock as lockFile } from 'proper-lockfile';
@@ -12,7 +12,7 @@ import { withoutUndefined } from '../options';
 /** Options of {@link FileLock}. */
 export interface FileLockOptions {
   /**
-   * Directory holding the lock directories and fence counters; created on first use. Every
+   * Directory holding the lock directories and the fence counter; created on first use. Every
    * process that must be excluded has to use the same directory on the same host.
    * @default join(os.tmpdir(), 'routing-controllers-extensions-locks')
    */
@@ -63,9 +63,10 @@ const owner = 'FileLock';
  * over once `staleMs` passed without a refresh (a crashed holder). The TTL bounds how long a live
  * holder keeps it without `renew`. A takeover is reported to the old holder through its handle's
  * `signal` (proper-lockfile's default would throw from a timer and crash the process). Fencing
- * numbers come from `<sha256(key)>.fence`, incremented under the lock; that small file stays
- * after release, one per distinct key. Acquirers within one process queue FIFO before touching
- * the file system.
+ * numbers come from one counter for the whole directory (`<directory>/fence/<number>`, advanced
+ * by an atomic rename, so no lock guards it), seeded from the clock in microseconds: they
+ * strictly increase per key, and the directory holds only the live locks and that one file, however many keys
+ * were ever locked. Acquirers within one process queue FIFO before touching the file system.
  *
  * @example
  * ```ts
@@ -124,7 +125,7 @@ export class FileLock implements Lock {
       this.held.set(key, held);
       let fence: number;
       try {
-        fence = await nextFence(`${path}.fence`);
+        fence = await nextFence(join(this.directory, 'fence'));
       } catch (error) {
         await this.release(key, gate.token);
         throw new LockError(`file lock "${key}": fence counter failed: ${messageOf(error)}`, { cause: error });
@@ -180,19 +181,59 @@ export class FileLock implements Lock {
   }
 }
 
-async function nextFence(path: string): Promise<number> {
-  let previous = 0;
-  try {
-    previous = Number.parseInt(await readFile(path, 'utf8'), 10) || 0;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+const fenceQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * The next fence of the counter directory `directory`, which holds one file named by the last
+ * fence handed out. Renaming it to the next number is a compare-and-set (a rename of a name
+ * another process already renamed fails with ENOENT), so the counter only ever grows, with no
+ * lock of its own. It never goes below the clock in microseconds, so a counter that was deleted
+ * starts again above every fence it handed out. Calls of this process queue up (they would
+ * only race each other).
+ */
+function nextFence(directory: string): Promise<number> {
+  const previous = fenceQueues.get(directory) ?? Promise.resolve();
+  const next = previous.then(() => advanceFence(directory));
+  const queued = next.catch(() => undefined);
+  fenceQueues.set(directory, queued);
+  void queued.then(() => {
+    if (fenceQueues.get(directory) === queued) fenceQueues.delete(directory);
+  });
+  return next;
+}
+
+async function advanceFence(directory: string): Promise<number> {
+  for (let attempt = 0; ; attempt += 1) {
+    const names = await readdir(directory).catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(directory, { recursive: true });
+      return [];
+    });
+    const numbers = names.filter((name) => /^\d+$/.test(name)).map(Number);
+    const clock = Date.now() * 1000;
+    if (numbers.length === 0) {
+      await writeFile(join(directory, String(clock)), '', { flag: 'wx' }).catch(ignoreCode('EEXIST'));
+      continue;
+    }
+    const current = Math.max(...numbers);
+    // Two processes seeding an empty counter at once leave a smaller stray name; never the max.
+    for (const stray of numbers) if (stray < current) await unlink(join(directory, String(stray))).catch(ignoreCode('ENOENT'));
+    const fence = Math.max(current + 1, clock);
+    try {
+      await rename(join(directory, String(current)), join(directory, String(fence)));
+      return fence;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    // Another process advanced it first: read again, after a short random pause once it happens often.
+    if (attempt >= 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
   }
-  const fence = previous + 1;
-  // Written aside and renamed: a reader never sees a half-written number, even after a crash.
-  const scratch = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
-  await writeFile(scratch, String(fence));
-  await rename(scratch, path);
-  return fence;
+}
+
+function ignoreCode(code: string): (error: unknown) => void {
+  return (error) => {
+    if ((error as NodeJS.ErrnoException).code !== code) throw error;
+  };
 }
 
 function isLockLostError(error: unknown): boolean {

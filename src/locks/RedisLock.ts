@@ -1,6 +1,6 @@
-import { createClient } from '@keyv/redis';
 import { InvalidOptionError, LockError, LockTimeoutError } from '../errors';
 import { withTimeout } from '../promises';
+import { createOwnRedisClient, firstReady } from '../storage/redisClient';
 import { InProcessLock } from './InProcessLock';
 import type { Lock, LockAcquireOptions, LockHandle } from './Lock';
 import { assertTtl, resolveAcquireOptions, retryUntil, TokenLockHandle } from './lockParts';
@@ -12,9 +12,12 @@ import { withoutUndefined } from '../options';
  */
 export interface RedisLockClient {
   readonly isOpen: boolean;
+  /** Whether the connection is ready for commands (node-redis v5); commands wait for the first ready connection. */
+  readonly isReady?: boolean;
   connect(): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
   listenerCount(event: 'error'): number;
   destroy(): void;
 }
@@ -22,14 +25,15 @@ export interface RedisLockClient {
 /** Options of {@link RedisLock}. */
 export interface RedisLockOptions {
   /**
-   * Prefix of every Redis key the lock writes (`<prefix>key:<key>`, and the fence counter
-   * `<prefix>fence`).
+   * Prefix of every Redis key the lock writes: `<prefix>{<key>}:lock` holds the token,
+   * `<prefix>{<key>}:fence` the last fence of the key (one hash tag, so both sit in one slot).
    * @default 'rcx:lock:'
    */
   prefix?: string;
   /**
-   * Longest wait for one Redis command (and for connecting), in milliseconds; past it the call
-   * fails with `LockError` instead of hanging while Redis is unreachable.
+   * Longest wait for one Redis command (and, before the first ready connection, for that
+   * connection), in milliseconds; past it the call fails with `LockError` instead of hanging
+   * while Redis is unreachable.
    * @default 1000
    */
   commandTimeoutMs?: number;
@@ -47,9 +51,22 @@ export interface RedisLockOptions {
 
 const DEFAULT_REDIS_LOCK_OPTIONS = Object.freeze({ prefix: 'rcx:lock:', commandTimeoutMs: 1000, retryMinMs: 5, retryMaxMs: 100 });
 
-// SET NX PX and the fence INCR in one script: a holder paused between the two could otherwise
-// draw a larger fence than the holder that overtook it.
-const ACQUIRE = "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('INCR', KEYS[2]) end return 0";
+/** How long the last fence of a key is kept after its last acquire (it guards against a clock going back). */
+const FENCE_RETENTION_MS = 24 * 60 * 60_000;
+
+// SET NX PX and the fence in one script: a holder paused between the two could otherwise draw
+// a larger fence than the holder that overtook it. The fence is Redis' clock in microseconds,
+// or one more than the key's last fence if that is larger: it still grows after Redis lost its
+// data (a fresh counter would restart at 1) and after the clock stepped back.
+const ACQUIRE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  local time = redis.call('TIME')
+  local fence = tonumber(time[1]) * 1000000 + tonumber(time[2])
+  local last = tonumber(redis.call('GET', KEYS[2]))
+  if last and last >= fence then fence = last + 1 end
+  redis.call('SET', KEYS[2], string.format('%.0f', fence), 'PX', ARGV[3])
+  return fence
+end
+return 0`;
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 
@@ -63,11 +80,14 @@ const owner = 'RedisLock';
 
 /**
  * A lock for every process and host sharing one Redis: `SET <key> <token> NX PX <ttl>` with the
- * fencing number drawn atomically from `INCR` in the same Lua script; renew and release are Lua
- * compare-and-act on the token, so a stale or foreign token changes nothing. Waiting polls with
- * exponential backoff and jitter, after a FIFO queue per key inside the process. Every command is
- * bounded by `commandTimeoutMs`: Redis down means `LockError`, never a hang. Targets a single
- * Redis primary (not Redis Cluster: the lock key and the fence counter sit in different slots).
+ * fencing number drawn in the same Lua script (Redis `TIME` in microseconds, above the key's
+ * last fence), so fences strictly increase per key even after Redis lost its data; renew and
+ * release are Lua compare-and-act on the token, so a stale or foreign token changes nothing.
+ * Waiting polls with exponential backoff and jitter, after a FIFO queue per key inside the
+ * process. Commands wait for the client's first ready connection (within `commandTimeoutMs`),
+ * so a fresh process does not fail its first burst; after that every command is bounded by
+ * `commandTimeoutMs` and Redis down means `LockError`, never a hang. Targets a single Redis
+ * primary; the two keys of a lock share a hash tag, so its scripts never span slots.
  *
  * @example
  * ```ts
@@ -86,6 +106,8 @@ export class RedisLock implements Lock {
   private readonly gate = new InProcessLock();
   private readonly held = new Map<string, Held>();
   private connecting: Promise<unknown> | undefined;
+  private ready: Promise<void> | undefined;
+  private wasReady = false;
 
   /** @param target - a node-redis v5 client, an `@keyv/redis` store (its `client` is used), or a `redis://` URL */
   constructor(target: RedisLockClient | { client: unknown } | string, options: RedisLockOptions = {}) {
@@ -102,9 +124,12 @@ export class RedisLock implements Lock {
     this.commandTimeoutMs = resolved.commandTimeoutMs;
     this.backoff = { minMs: resolved.retryMinMs, maxMs: resolved.retryMaxMs };
     this.ownsClient = typeof target === 'string';
-    this.client = typeof target === 'string' ? createOwnClient(target, this.commandTimeoutMs) : toClient(target);
+    this.client =
+      typeof target === 'string' ? (createOwnRedisClient(target, this.commandTimeoutMs) as unknown as RedisLockClient) : toClient(target);
     // node-redis throws an unobserved 'error' event, which would crash the process on a disconnect.
     if (this.client.listenerCount('error') === 0) this.client.on('error', () => undefined);
+    // A client opened here connects at once, so the first acquire finds it ready.
+    if (this.ownsClient) this.waitReady();
   }
 
   async acquire(key: string, options: LockAcquireOptions): Promise<LockHandle> {
@@ -115,7 +140,13 @@ export class RedisLock implements Lock {
       const fence = await retryUntil(
         async () => {
           const reply = Number(
-            await this.run('acquire', key, ACQUIRE, [this.lockKey(key), `${this.prefix}fence`], [gate.token, String(ttlMs)]),
+            await this.run(
+              'acquire',
+              key,
+              ACQUIRE,
+              [this.lockKey(key), this.fenceKey(key)],
+              [gate.token, String(ttlMs), String(FENCE_RETENTION_MS)],
+            ),
           );
           return reply > 0 ? reply : undefined;
         },
@@ -164,7 +195,22 @@ export class RedisLock implements Lock {
   }
 
   private lockKey(key: string): string {
-    return `${this.prefix}key:${key}`;
+    return `${this.prefix}{${key}}:lock`;
+  }
+
+  private fenceKey(key: string): string {
+    return `${this.prefix}{${key}}:fence`;
+  }
+
+  /** The first ready connection, while there has been none (then `undefined`: commands fail fast offline). */
+  private waitReady(): Promise<void> | undefined {
+    if (this.wasReady) return undefined;
+    this.ready ??= firstReady(this.client)?.then(() => {
+      this.wasReady = true;
+      this.ready = undefined;
+    });
+    if (this.ready === undefined) this.wasReady = true;
+    return this.ready;
   }
 
   private lose(key: string, token: string, reason: unknown): void {
@@ -179,7 +225,11 @@ export class RedisLock implements Lock {
   private async run(operation: string, key: string, script: string, keys: string[], args: string[]): Promise<unknown> {
     const timeout = () => new LockError(`redis lock "${key}": ${operation} got no answer within ${this.commandTimeoutMs} ms`);
     try {
-      if (!this.client.isOpen) {
+      const ready = this.waitReady();
+      if (ready) {
+        await withTimeout(ready, this.commandTimeoutMs, timeout);
+      } else if (!this.client.isOpen) {
+        // Closed after it was ready (e.g. disconnected by its owner): open it again.
         this.connecting ??= this.client.connect().finally(() => (this.connecting = undefined));
         await withTimeout(this.connecting, this.commandTimeoutMs, timeout).catch((error: unknown) => {
           if (!this.client.isOpen) throw error;
@@ -193,15 +243,6 @@ export class RedisLock implements Lock {
       });
     }
   }
-}
-
-function createOwnClient(url: string, timeoutMs: number): RedisLockClient {
-  // No offline queue: while Redis is down a command fails at once instead of waiting for a reconnect.
-  return createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: timeoutMs, reconnectStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000) },
-  }) as unknown as RedisLockClient;
 }
 
 function toClient(target: unknown): RedisLockClient {

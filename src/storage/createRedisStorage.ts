@@ -1,8 +1,9 @@
-import KeyvRedis, { createClient, type RedisClientConnectionType, type RedisClientType } from '@keyv/redis';
+import KeyvRedis, { type RedisClientConnectionType, type RedisClientType } from '@keyv/redis';
 import Keyv from 'keyv';
 import { InvalidOptionError } from '../errors';
 import { withoutUndefined } from '../options';
 import { KeyvStorage } from './KeyvStorage';
+import { createOwnRedisClient, firstReady, type ReadinessClient } from './redisClient';
 
 /** Options of {@link createRedisStorage}. */
 export interface RedisStorageOptions {
@@ -57,9 +58,12 @@ const owner = 'createRedisStorage';
  * `@keyv/redis` store. The namespace is applied by the Redis store only (keyv's own prefix is
  * switched off, which avoids the `ns::ns:key` double prefix). A client made from a URL has no
  * offline queue and a bounded reconnect backoff, so calls fail fast while Redis is down and work
- * again once it is back; it starts connecting at once, and calls made while that first
- * connection opens wait for it (within `timeoutMs`). Every call is bounded by `timeoutMs`. An `@keyv/redis` store passed
- * in keeps its own error options (failures are still detected through its `error` events).
+ * again once it is back. It starts connecting at once, and calls made before the first
+ * connection is ready (node-redis `isReady`: handshake done, not merely the socket open) wait
+ * for it within `timeoutMs`, so a fresh process serves its first burst without failures while
+ * Redis is healthy; a client passed in that is not connected yet is connected the same way.
+ * Every call is bounded by `timeoutMs`. An `@keyv/redis` store passed in keeps its own
+ * connection and error options (failures are still detected through its `error` events).
  * `storage.keyv` is the Keyv.
  *
  * @example
@@ -84,8 +88,8 @@ export function createRedisStorage(target: string | RedisConnectionLike | KeyvRe
     store.connectionTimeout = resolved.connectTimeoutMs;
   }
   const keyv = new Keyv({ store, namespace: store.namespace, useKeyPrefix: false, throwOnErrors: true });
-  // A client made here connects at once; the first calls wait for it instead of failing offline.
-  const ready = store === target ? undefined : store.getClient();
+  // A client made or wrapped here connects at once; the first calls wait for it instead of failing offline.
+  const ready = store === target ? undefined : firstReady(store.client as unknown as ReadinessClient);
   return new KeyvStorage(keyv, { timeoutMs: resolved.timeoutMs, scope: 'cluster', ready });
 }
 
@@ -93,13 +97,7 @@ function toStore(target: unknown, connectTimeoutMs: number): KeyvRedis<unknown> 
   // Duck-typed, not instanceof: the app's KeyvRedis may come from another copy (e.g. the ESM build).
   if (isKeyvRedisLike(target)) return target as KeyvRedis<unknown>;
   if (typeof target === 'string') {
-    // No offline queue: while Redis is down a command fails at once instead of queueing forever.
-    const client = createClient({
-      url: target,
-      disableOfflineQueue: true,
-      socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000) },
-    });
-    return new KeyvRedis(client);
+    return new KeyvRedis(createOwnRedisClient(target, connectTimeoutMs));
   }
   if (typeof target === 'object' && target !== null && typeof (target as RedisClientType).connect === 'function') {
     return new KeyvRedis(target as RedisClientConnectionType);

@@ -1,0 +1,50 @@
+// The node-redis connections `createRedisStorage` and `RedisLock` open from a URL, and how both
+// wait for the first ready connection of a client.
+import { createClient, type RedisClientType } from '@keyv/redis';
+
+/** What readiness needs of a node-redis client (v5 has all of it; `isReady` may be missing on others). */
+export interface ReadinessClient {
+  readonly isOpen: boolean;
+  readonly isReady?: boolean;
+  connect(): Promise<unknown>;
+  on(event: 'ready', listener: () => void): unknown;
+}
+
+/**
+ * A node-redis client for `url` as the library's helpers open it: no offline queue (while Redis
+ * is down a command fails at once instead of queueing without bound) and a reconnect backoff
+ * capped at 2 s that never gives up. Not connected yet: see {@link firstReady}.
+ * @internal
+ */
+export function createOwnRedisClient(url: string, connectTimeoutMs: number): RedisClientType {
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000) },
+  }) as RedisClientType;
+}
+
+/**
+ * Resolves once `client` has a ready connection (node-redis `isReady`, not `isOpen`: a socket
+ * is open before its handshake is done, and without an offline queue a command sent then fails
+ * with "The client is offline"), connecting it first if it is not open. `undefined` when it is
+ * ready already. Never rejects: a client that cannot connect keeps retrying, and callers bound
+ * their wait with their own timeout.
+ * @internal
+ *
+ * @example
+ * ```ts
+ * const ready = firstReady(client);
+ * if (ready) await withTimeout(ready, 1000, () => new Error('not ready'));
+ * ```
+ */
+export function firstReady(client: ReadinessClient): Promise<void> | undefined {
+  if (client.isReady === true || (client.isReady === undefined && client.isOpen)) return undefined;
+  return new Promise<void>((resolve) => {
+    client.on('ready', resolve);
+    // connect() resolves once the first connection is ready (after as many retries as it takes).
+    if (!client.isOpen) client.connect().then(() => resolve(), ignore);
+  });
+}
+
+function ignore(): void {}
