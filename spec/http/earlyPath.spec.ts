@@ -6,6 +6,8 @@ import express from 'express';
 import Koa from 'koa';
 import {
   Authorized,
+  Body,
+  Post,
   createParamDecorator,
   Get,
   JsonController,
@@ -16,6 +18,7 @@ import {
   type RoutingControllersOptions,
 } from 'routing-controllers';
 import { cacheResponse } from '../../src/cache/cacheResponse';
+import { idempotencyKey } from '../../src/idempotency/idempotencyDecorators';
 import { configureExtensions, resetExtensions } from '../../src/configure';
 import { etag } from '../../src/etag/etag';
 import { ROUTES_CHANNEL_NAME, type RouteEvent } from '../../src/events';
@@ -86,6 +89,18 @@ class EarlyController {
   @cacheResponse({ ttl: 60_000, keyFunc: ({ args }) => `fixed:${args.length}` })
   byFunctionOfArgs(@Counted() counted: number) {
     return { run: ++runs, counted };
+  }
+
+  @Post('/orders')
+  @idempotencyKey()
+  order(@Counted() counted: number) {
+    return { run: ++runs, counted };
+  }
+
+  @Post('/orders-with-body')
+  @idempotencyKey()
+  orderWithBody(@Body() body: unknown, @Counted() counted: number) {
+    return { run: ++runs, counted, body };
   }
 
   @Get('/by-args')
@@ -196,6 +211,29 @@ for (const driver of DRIVERS) {
       expect(notModified.status).to.equal(304);
       expect(notModified.headers.etag).to.equal('"v1"');
       expect(resolved).to.equal(1);
+    });
+
+    it('replays a completed idempotent request before routing-controllers resolves a parameter', async () => {
+      const keyed = { method: 'POST', headers: { 'idempotency-key': `${driver}-early` } };
+      const first = await app.send('/early/orders', keyed);
+      const replay = await app.send('/early/orders', keyed);
+
+      expect(replay.headers['idempotent-replayed']).to.equal('true');
+      expect(replay.text).to.equal(first.text);
+      expect(resolved).to.equal(1);
+    });
+
+    it('replays a request with a body early only where the body is parsed before the route', async () => {
+      const keyed = { method: 'POST', headers: { 'idempotency-key': `${driver}-early-body` }, body: { amount: 1 } };
+      await app.send('/early/orders-with-body', keyed);
+      const replay = await app.send('/early/orders-with-body', keyed);
+
+      expect(replay.headers['idempotent-replayed']).to.equal('true');
+      // Koa parses every body before the routes; Express only inside a route with @Body.
+      expect(resolved).to.equal(driver === 'koa' ? 1 : 2);
+      if (driver === 'express') {
+        expect(reported('EarlyController.orderWithBody').some((event) => !event.enabled && /bit "body"/.test(event.reason ?? ''))).to.equal(true);
+      }
     });
 
     it('keeps every answer in the action when the earlyPath setting is false', async () => {

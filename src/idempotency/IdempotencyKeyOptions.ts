@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors';
-import { checkKeyFunc, resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from '../keys/KeyFunc';
+import { checkKeyFunc, keyFuncDefaults, resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from '../keys/KeyFunc';
 import { assertStoreLockPairing, isLock, resolveLock, type Lock } from '../locks/Lock';
 import type { ExtensionsSettings } from '../settings';
 import { isStorage, resolveStorage, type Storage } from '../storage/Storage';
@@ -243,6 +243,9 @@ export type ResolvedIdempotencyOptions = Readonly<
     storeOnStatuses: ReadonlySet<number>;
     keyFunc: ResolvedKeyFunc;
     fingerprint: ResolvedKeyFunc | undefined;
+    /** The key functions as given, for the early-path decision. */
+    keySource: KeyFunc;
+    fingerprintSource: KeyFunc | undefined;
     persistence: IdempotencyPersistence;
   }
 >;
@@ -273,7 +276,7 @@ export function resolveIdempotencyOptions(
     );
   }
   assertStoreLockPairing(storage, lock, owner);
-  const memoizeForRequest = settings.defaultKeyConstructorMemoizeForRequest;
+  const defaults = keyFuncDefaults(settings);
   const keyFunc =
     merged.keyFunc ?? new IdempotencyScopeKeyConstructor({ params: { key: merged.header, credentials: settings.credentialHeaders } });
   const fingerprint = merged.fingerprint === false ? undefined : (merged.fingerprint ?? new IdempotencyFingerprint());
@@ -292,8 +295,10 @@ export function resolveIdempotencyOptions(
     ]),
     ...pick(merged, ['retryAfterSeconds', 'maxBodyBytes']),
     storeOnStatuses: new Set(storeOnStatuses),
-    keyFunc: resolveKeyFunc(keyFunc, owner, 'keyFunc', { memoizeForRequest }),
-    fingerprint: fingerprint === undefined ? undefined : resolveKeyFunc(fingerprint, owner, 'fingerprint', { memoizeForRequest }),
+    keyFunc: resolveKeyFunc(keyFunc, owner, 'keyFunc', defaults),
+    fingerprint: fingerprint === undefined ? undefined : resolveKeyFunc(fingerprint, owner, 'fingerprint', defaults),
+    keySource: keyFunc,
+    fingerprintSource: fingerprint,
     persistence: new IdempotencyPersistence(storage, lock, settings.clock, { leaseMs, lockTimeoutMs, ttl }),
   };
 }

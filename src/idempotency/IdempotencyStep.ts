@@ -4,6 +4,8 @@ import { StateKey, type ActionExchange } from '../http/ActionExchange';
 import type { CaptureResult, CapturedResponse } from '../http/CapturedResponse';
 import { replayForClient } from '../http/contentCoding';
 import type { ActionStep } from '../http/steps';
+import type { EarlyConditions } from '../keys/KeyBit';
+import { earlyKeyBlocker } from '../keys/KeyFunc';
 import { isAnonymous } from './idempotencyKeyConstructors';
 import { PARSED_IDEMPOTENCY_KEY, parseIdempotencyKey } from './IdempotencyKeyBit';
 import type { ResolvedIdempotencyOptions } from './IdempotencyKeyOptions';
@@ -62,13 +64,67 @@ export class IdempotencyStep implements ActionStep {
     readonly mode: IdempotencyMode,
     private readonly options: ResolvedIdempotencyOptions,
   ) {
-    this.retries = { stage: 'retries', name, run: (exchange, next) => this.runRetries(exchange, next) };
+    this.retries = {
+      stage: 'retries',
+      name,
+      run: (exchange, next) => this.runRetries(exchange, next),
+      earlyBlocker: (conditions) => this.retriesEarlyBlocker(conditions),
+      answerEarly: (exchange) => this.replayEarly(exchange),
+    };
+  }
+
+  /** The claim stage answers nothing early: a new request is always claimed and run in the action. */
+  answerEarly(): boolean {
+    return false;
+  }
+
+  /** A replay can be answered early when the record key and the fingerprint are known before the parameters. */
+  private retriesEarlyBlocker(conditions: EarlyConditions): string | undefined {
+    const { keySource, fingerprintSource } = this.options;
+    if (this.mode === 'manual') return 'manual mode runs the action on every duplicate';
+    return (
+      earlyKeyBlocker(keySource, 'keyFunc', conditions) ??
+      (fingerprintSource === undefined ? undefined : earlyKeyBlocker(fingerprintSource, 'fingerprint', conditions))
+    );
+  }
+
+  /**
+   * The early path of the `retries` stage: replays a completed request with one store read (or
+   * none, for a record this process has seen). Anything else — a new key, a duplicate in flight,
+   * a problem to answer — goes on to the action with what was read left for its stages.
+   */
+  private async replayEarly(exchange: ActionExchange): Promise<boolean> {
+    if (SAFE_METHODS.has(exchange.request.method)) return false;
+    const request = await this.keyed(exchange, true);
+    if (request === undefined || 'status' in request) return false;
+    exchange.set(KEYED, request);
+    const decision = this.cachedDecision(request) ?? (await this.readOnce(request));
+    if (decision?.kind === 'completed') {
+      this.recorded(exchange, noAction, request, decision.record);
+      return true;
+    }
+    if (decision !== undefined) request.decision = decision;
+    return false;
+  }
+
+  /** What one read of the record decides, without waiting for a duplicate in flight (`undefined` then). */
+  private async readOnce(request: KeyedRequest): Promise<Decision | undefined> {
+    let view;
+    try {
+      view = await this.options.persistence.read(request.recordKey);
+    } catch (error) {
+      return { kind: 'unavailable', error };
+    }
+    if (view.state === 'absent' || view.state === 'orphan') return { kind: 'claimable' };
+    if (isMismatch(view.record, request.fp)) return { kind: 'mismatch' };
+    return view.state === 'completed' ? { kind: 'completed', record: view.record } : undefined;
   }
 
   /** Stage `retries`: replays a completed request, answers a duplicate in flight, defers the rest. */
   private runRetries(exchange: ActionExchange, next: () => unknown): unknown {
     if (SAFE_METHODS.has(exchange.request.method)) return next();
-    return this.keyed(exchange, true).then((request) => {
+    const known = exchange.get(KEYED);
+    return (known ? Promise.resolve(known) : this.keyed(exchange, true)).then((request) => {
       if (request === undefined || 'status' in request) return next();
       exchange.set(KEYED, request);
       const act = (decision: Decision): unknown => {
@@ -77,8 +133,8 @@ export class IdempotencyStep implements ActionStep {
         request.decision = decision;
         return next();
       };
-      const cached = this.cachedDecision(request);
-      return cached ? act(cached) : this.decide(exchange, request).then(act);
+      const known = request.decision ?? this.cachedDecision(request);
+      return known ? act(known) : this.decide(exchange, request).then(act);
     });
   }
 
@@ -305,4 +361,9 @@ export interface IdempotencyInfo {
   readonly key: string;
   readonly exists: boolean;
   readonly response: CapturedResponse | undefined;
+}
+
+/** The `next` of a replay answered early: a replay never runs the action. */
+function noAction(): never {
+  throw new Error('an early replay never runs the action');
 }
