@@ -232,7 +232,9 @@ for (const driver of DRIVERS) {
       // Koa parses every body before the routes; Express only inside a route with @Body.
       expect(resolved).to.equal(driver === 'koa' ? 1 : 2);
       if (driver === 'express') {
-        expect(reported('EarlyController.orderWithBody').some((event) => !event.enabled && /bit "body"/.test(event.reason ?? ''))).to.equal(true);
+        expect(reported('EarlyController.orderWithBody').some((event) => !event.enabled && /bit "body"/.test(event.reason ?? ''))).to.equal(
+          true,
+        );
       }
     });
 
