@@ -9,9 +9,23 @@ export const CACHE_CHANNEL_NAME = 'routing-controllers-extensions:cache';
 /** One message on {@link CACHE_CHANNEL_NAME}. */
 export type CacheEvent =
   | { readonly type: 'hit' | 'stale' | 'miss' | 'coalesced' | 'stored' | 'revalidated'; readonly route: string; readonly key: string }
-  | { readonly type: 'bypass' | 'not-stored'; readonly route: string; readonly key?: string; readonly reason: NotStoredReason }
+  | {
+      readonly type: 'bypass' | 'not-stored';
+      readonly route: string;
+      readonly key?: string;
+      readonly reason: NotStoredReason;
+      /** What a rule (`condition`, `unless`, a `ttl` function) answered instead of what it should. */
+      readonly detail?: string;
+      /** What a rule threw. */
+      readonly error?: unknown;
+    }
   | { readonly type: 'store-error'; readonly route: string; readonly key?: string; readonly error: unknown }
-  | { readonly type: 'invalidated'; readonly tags: readonly string[] };
+  | { readonly type: 'invalidated'; readonly tags: readonly string[] }
+  /** A stale entry was served because the action threw (`error`) or answered `status` ≥ 500 (`staleIfError`). */
+  | { readonly type: 'stale-if-error'; readonly route: string; readonly key: string; readonly status: number; readonly error?: unknown }
+  /** `cdn.purge` settled for these surrogate keys (`purged`), or failed (`purge-error`). */
+  | { readonly type: 'purged'; readonly tags: readonly string[] }
+  | { readonly type: 'purge-error'; readonly tags: readonly string[]; readonly error: unknown };
 
 const cacheChannel = channel(CACHE_CHANNEL_NAME);
 

@@ -60,11 +60,24 @@ export function tagsUnchanged(
 }
 
 /** How long a bumped version is kept: past it, entries recorded with it only turn into misses. */
-const BUMPED_VERSION_TTL_MS = 7 * 24 * 60 * 60_000;
+export const BUMPED_VERSION_TTL_MS = 7 * 24 * 60 * 60_000;
 
 /** Moves every tag to a new version, invalidating all entries recorded with the old ones. */
 export async function bumpTagVersions(storage: Storage, tags: readonly string[]): Promise<void> {
-  await Promise.all(tags.map((tag) => storage.set(TAG_KEY_PREFIX + tag, newVersion(), BUMPED_VERSION_TTL_MS)));
+  await writeTagVersions(storage, newTagVersions(tags));
+}
+
+/**
+ * New versions for `tags`, drawn now (synchronously) so that what a response says about them
+ * (an ETag rebuilt after a write) can name them before they are written.
+ */
+export function newTagVersions(tags: readonly string[]): ReadonlyMap<string, string> {
+  return new Map(tags.map((tag) => [tag, newVersion()]));
+}
+
+/** Writes versions drawn by {@link newTagVersions}: the bump itself. */
+export async function writeTagVersions(storage: Storage, versions: ReadonlyMap<string, string>): Promise<void> {
+  await Promise.all([...versions].map(([tag, version]) => storage.set(TAG_KEY_PREFIX + tag, version, BUMPED_VERSION_TTL_MS)));
 }
 
 function newVersion(): string {
