@@ -62,6 +62,12 @@ class ShelfController {
   patch() {
     return { patched: count('shelf.patch') };
   }
+
+  @Patch('/books/:id/title')
+  @etag({ requirePrecondition: true })
+  retitle() {
+    return { retitled: count('shelf.retitle') };
+  }
 }
 
 /** A base class with method-level decorators of its own and no class-level ones. */
@@ -189,6 +195,18 @@ for (const driver of DRIVERS) {
       const tagged = await server.send(`/shelf/books/${driver}-etag`);
 
       expect(tagged.headers.etag).to.equal('W/"shelf-v1"');
+    });
+
+    it("gives a method-level @etag on a write the class's tag source, though the class's applies to reads only", async () => {
+      const key = (k: string) => ({ 'idempotency-key': `${driver}-${k}` });
+      const unconditional = await server.send('/shelf/books/1/title', { method: 'PATCH', headers: key('r1') });
+      const stale = await server.send('/shelf/books/1/title', { method: 'PATCH', headers: { ...key('r2'), 'if-match': '"other"' } });
+      const current = await server.send('/shelf/books/1/title', { method: 'PATCH', headers: { ...key('r3'), 'if-match': '"shelf-v1"' } });
+
+      expect(unconditional.status).to.equal(428);
+      expect(stale.status).to.equal(412);
+      expect(current.status).to.equal(200);
+      expect(runs['shelf.retitle']).to.equal(1);
     });
 
     it('requires an idempotency key on every unsafe action of a class with a class-level @idempotencyKey', async () => {

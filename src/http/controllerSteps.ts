@@ -30,23 +30,22 @@ export function declareControllerStep(target: Function, definition: ControllerSt
 }
 
 /**
- * The class-level definitions a route gets, by kind: for each kind, the one of the nearest class
- * in the controller's chain that declares that kind (a subclass's class decorator replaces its
- * base's), where it applies to the route.
+ * The class-level definitions of a route's controller, by kind: for each kind, the one of the
+ * nearest class in the controller's chain that declares it (a subclass's class decorator replaces
+ * its base's). Whether one applies to the route is its `appliesTo`: a route without a method-level
+ * decorator of the kind gets it only then, while one with such a decorator is refined by it anyway
+ * (a PUT with `@etag({ requirePrecondition: true })` keeps the class's tag source).
  * @internal
  */
 export function controllerDefinitions(route: RouteTarget): Map<string, ControllerStepDefinition> {
   const found = new Map<string, ControllerStepDefinition>();
-  const decided = new Set<string>();
   for (
     let target: unknown = route.controller;
     typeof target === 'function' && target !== Function.prototype;
     target = Object.getPrototypeOf(target)
   ) {
     for (const definition of byClass.get(target as Function) ?? []) {
-      if (decided.has(definition.kind)) continue;
-      decided.add(definition.kind);
-      if (definition.appliesTo(route)) found.set(definition.kind, definition);
+      if (!found.has(definition.kind)) found.set(definition.kind, definition);
     }
   }
   return found;

@@ -99,7 +99,8 @@ export function mayHaveSteps(target: Function, methodName: string): boolean {
  * The step definitions of a route: for each kind, those of the nearest class in the controller's
  * prototype chain that declares that kind on the method (a subclass overrides the base class
  * kind by kind), refined by the class-level declaration of that kind (see `controllerDefinitions`)
- * option by option, or that class-level declaration alone where no method declares the kind;
+ * option by option, or that class-level declaration alone where no method declares the kind and
+ * it applies to the route;
  * then `extra` ones (from middlewares) whose kind the route does not have yet. A method-level
  * declaration thus beats a class-level one wherever each sits in the chain: it names the action.
  * @internal
@@ -122,7 +123,12 @@ export function routeDefinitions(route: RouteTarget, extra: readonly RouteWideDe
   }
   for (const [kind, classLevel] of controllerDefinitions(route)) {
     const own = byKind.get(kind);
-    byKind.set(kind, own ? own.map((definition) => refine(definition, classLevel, route)) : [classLevel]);
+    if (own)
+      byKind.set(
+        kind,
+        own.map((definition) => refine(definition, classLevel, route)),
+      );
+    else if (classLevel.appliesTo(route)) byKind.set(kind, [classLevel]);
   }
   for (const definition of extra) {
     if (!byKind.has(definition.kind) && definition.appliesTo(route)) byKind.set(definition.kind, [definition]);
