@@ -25,6 +25,12 @@ class ShopController {
     return { id };
   }
 
+  @Get('/:id/preview')
+  @cacheResponse({ tags: ['shop:{id}'], condition: ({ request }) => request.query.preview === undefined })
+  preview() {
+    return {};
+  }
+
   @Get('/:id/odd')
   @cacheResponse({ tags: () => ['a b,c', 'café'] })
   odd() {
@@ -137,6 +143,13 @@ for (const driver of DRIVERS) {
       expect(String(response.headers['surrogate-key']).split(' ').sort()).to.deep.equal(
         ['mine', `/shops/${driver}-5/keyed`, `shop:${driver}-5`].sort(),
       );
+    });
+
+    it('sends the surrogate keys on a request its condition keeps from the cache, which a CDN may still keep', async () => {
+      const response = await server.send(`/shops/${driver}-6/preview?preview=1`);
+
+      expect(response.headers['cache-status']).to.match(/fwd=bypass$/);
+      expect(response.headers['surrogate-key']).to.equal(`/shops/${driver}-6/preview shop:${driver}-6`);
     });
 
     it('sends no surrogate keys on a credentialed request, which bypasses the cache', async () => {

@@ -101,6 +101,16 @@ for (const driver of DRIVERS) {
       expect((reported[0].error as Error).message).to.equal('the weather service is down');
     });
 
+    it('answers a HEAD with the stale entry too while the action throws', async () => {
+      await storedAndAged(`${driver}-agen`, 11_000);
+      failure = 'throw';
+      const head = await server.send(`/weather/${driver}-agen`, { method: 'HEAD' });
+
+      expect(head.status).to.equal(200);
+      expect(head.body.length).to.equal(0);
+      expect(head.headers['cache-status']).to.match(/detail=stale-if-error/);
+    });
+
     it('serves the stale entry when the action throws an HttpError of status 503', async () => {
       await storedAndAged(`${driver}-nice`, 11_000);
       failure = 'http-503';
