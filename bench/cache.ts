@@ -122,7 +122,15 @@ const SERVERS: Record<string, (redisUrl?: string) => App | Promise<App>> = {
     return createKoaServer({ controllers: withRuns(CachedController) });
   },
   'koa-cash-rc': () => createKoaServer({ controllers: withRuns(KoaCashController) }),
-  // Early path vs in-action (to come): add the servers of those rows here, e.g. 'express-hit-early'.
+  // The same cached route with its early path switched off: hits answered inside the action.
+  'express-hit-in-action': () => {
+    configureExtensions({ earlyPath: false });
+    return createExpressServer({ controllers: withRuns(CachedController) });
+  },
+  'koa-hit-in-action': () => {
+    configureExtensions({ earlyPath: false });
+    return createKoaServer({ controllers: withRuns(CachedController) });
+  },
 };
 
 async function main(): Promise<void> {

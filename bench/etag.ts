@@ -5,6 +5,7 @@
 // Tunables: see bench/lib/options.ts (BENCH_ROUNDS 5, BENCH_SECONDS 3, BENCH_CONNECTIONS 50, …)
 import 'reflect-metadata';
 import { createExpressServer, createKoaServer, Get, JsonController } from 'routing-controllers';
+import { configureExtensions } from '../src/configure';
 import { etag } from '../src/etag/etag';
 import { declareRouteStep } from '../src/http/routingControllers';
 import { benchOptions } from './lib/options';
@@ -94,6 +95,24 @@ const SERVERS: Record<string, Server> = {
   'koa-304': {
     label: 'koa: @etag(fn) 304',
     start: () => createKoaServer({ controllers: [EtagController] }),
+    headers: CONDITIONAL,
+    expect: '3xx',
+  },
+  'express-304-in-action': {
+    label: 'express: @etag(fn) 304, early path off',
+    start: () => {
+      configureExtensions({ earlyPath: false });
+      return createExpressServer({ controllers: [EtagController] });
+    },
+    headers: CONDITIONAL,
+    expect: '3xx',
+  },
+  'koa-304-in-action': {
+    label: 'koa: @etag(fn) 304, early path off',
+    start: () => {
+      configureExtensions({ earlyPath: false });
+      return createKoaServer({ controllers: [EtagController] });
+    },
     headers: CONDITIONAL,
     expect: '3xx',
   },

@@ -92,25 +92,29 @@ export function driverScenarios(driver: Driver, context: ScenarioContext): Scena
 }
 
 /**
- * EARLY PATH VS IN-ACTION — the place for the rows the lead adds later: the same `@cacheResponse`
- * route measured twice, its hit answered on the early path (before routing-controllers runs the
- * action pipeline) and in the action, both against the bare GET action. Each row needs a server
- * of its id in `SERVERS` of bench/cache.ts. A row looks like:
- *
- * ```ts
- * {
- *   id: `${driver}-hit-early`,
- *   name: `${driver}: @cacheResponse hit, early path (20 ms action)`,
- *   script: CACHE,
- *   args: ['serve', `${driver}-hit-early`, context.redisUrl],
- *   baseline: `${driver}-bare`,
- *   countsActionRuns: true,
- * },
- * // … and `${driver}-hit-in-action`, the same route with the early path off.
- * ```
+ * The early path against the action path for the same routes: the `-hit` and `-304` rows answer
+ * on the early path (the default), these with the `earlyPath` setting off, both against the bare
+ * GET action.
  */
-function earlyPathScenarios(_driver: Driver, _context: ScenarioContext): Scenario[] {
-  return [];
+function earlyPathScenarios(driver: Driver, context: ScenarioContext): Scenario[] {
+  return [
+    {
+      id: `${driver}-hit-in-action`,
+      name: `${driver}: @cacheResponse hit, early path off (answered in the action)`,
+      script: CACHE,
+      args: ['serve', `${driver}-hit-in-action`, context.redisUrl],
+      baseline: `${driver}-bare`,
+      countsActionRuns: true,
+    },
+    {
+      id: `${driver}-304-in-action`,
+      name: `${driver}: @etag 304, early path off (answered in the action)`,
+      script: ETAG,
+      args: ['serve', `${driver}-304-in-action`],
+      load: CONDITIONAL,
+      baseline: `${driver}-bare`,
+    },
+  ];
 }
 
 /**

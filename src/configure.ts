@@ -17,10 +17,11 @@ export const EXTENSIONS_SETTINGS = new Token<ExtensionsSettings>('routing-contro
 
 /**
  * Told about every change of the settings before it takes effect: it may throw to refuse the
- * change (nothing is changed then). `reset` is true for `resetExtensions()`.
+ * change (nothing is changed then), and returns what to do once every listener accepted it.
+ * `reset` is true for `resetExtensions()`.
  * @internal
  */
-export type SettingsListener = (next: Readonly<ExtensionsSettings>, change: { readonly reset: boolean }) => void;
+export type SettingsListener = (next: Readonly<ExtensionsSettings>, change: { readonly reset: boolean }) => (() => void) | void;
 
 const listeners: SettingsListener[] = [];
 let version = 0;
@@ -119,9 +120,10 @@ function frozenList(given: unknown, current: readonly string[] | null): unknown 
 }
 
 function commit(next: Readonly<ExtensionsSettings>, reset: boolean): void {
-  for (const listener of listeners) listener(next, { reset });
+  const accepted = listeners.map((listener) => listener(next, { reset }));
   Container.set(EXTENSIONS_SETTINGS, next);
   version += 1;
+  for (const apply of accepted) apply?.();
 }
 
 function validateSettings(settings: ExtensionsSettings): void {
@@ -133,7 +135,7 @@ function validateSettings(settings: ExtensionsSettings): void {
       settings.defaultCacheResponseTimeout,
     );
   }
-  for (const flag of ['defaultCacheErrors', 'defaultKeyConstructorMemoizeForRequest'] as const) {
+  for (const flag of ['defaultCacheErrors', 'defaultKeyConstructorMemoizeForRequest', 'earlyPath'] as const) {
     if (typeof settings[flag] !== 'boolean') throw new InvalidOptionError(OWNER, flag, 'a boolean', settings[flag]);
   }
   for (const [name, cache] of Object.entries(settings.caches)) {

@@ -22,6 +22,7 @@ export function createDefaultSettings(): ExtensionsSettings {
     caches: { default: new MemoryStorage() },
     locks: { default: new InProcessLock() },
     idempotency: { cache: new MemoryRecordStorage() },
+    earlyPath: true,
     credentialHeaders: Object.freeze(['authorization', 'cookie']),
     availableFormats: null,
     availableLanguages: null,

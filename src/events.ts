@@ -1,19 +1,24 @@
-// What the library reports on `node:diagnostics_channel`: one channel for the response cache,
-// one for the idempotency layer. Publishing is free while nobody subscribes.
+// What the library reports on `node:diagnostics_channel`: one channel for the caches
+// (`@cacheResponse`, `@cached`), one for the idempotency layer, one for store calls. Publishing is
+// free while nobody subscribes.
 import { channel } from 'node:diagnostics_channel';
 import type { NotStoredReason } from './cache/storagePolicy';
 
 /** Name of the `node:diagnostics_channel` on which `@cacheResponse` reports what it does. */
 export const CACHE_CHANNEL_NAME = 'routing-controllers-extensions:cache';
 
-/** One message on {@link CACHE_CHANNEL_NAME}. */
+/**
+ * One message on {@link CACHE_CHANNEL_NAME}. `route` is the route pattern (`/cities/:id`) for
+ * `@cacheResponse` and `Class.method` for `@cached`.
+ */
 export type CacheEvent =
   | { readonly type: 'hit' | 'stale' | 'miss' | 'coalesced' | 'stored' | 'revalidated'; readonly route: string; readonly key: string }
   | {
       readonly type: 'bypass' | 'not-stored';
       readonly route: string;
       readonly key?: string;
-      readonly reason: NotStoredReason;
+      /** `'not-serializable'`: a `@cached` result that would not come back from the store as it is. */
+      readonly reason: NotStoredReason | 'not-serializable';
       /** What a rule (`condition`, `unless`, a `ttl` function) answered instead of what it should. */
       readonly detail?: string;
       /** What a rule threw. */
@@ -78,4 +83,80 @@ const idempotencyChannel = channel(IDEMPOTENCY_CHANNEL_NAME);
  */
 export function publishIdempotencyEvent(event: IdempotencyEvent): void {
   if (idempotencyChannel.hasSubscribers) idempotencyChannel.publish(event);
+}
+
+/** Name of the `node:diagnostics_channel` on which the library reports how it serves each route. */
+export const ROUTES_CHANNEL_NAME = 'routing-controllers-extensions:routes';
+
+/**
+ * One message on {@link ROUTES_CHANNEL_NAME}: whether a route answers from its early path (a
+ * route-level middleware before routing-controllers resolves the action's parameters) and, when
+ * it does not, why. Reported when the app is built (what the route's structure allows) and on the
+ * route's first request (what its steps allow).
+ */
+export type RouteEvent = { readonly type: 'early-path'; readonly route: string; readonly enabled: boolean; readonly reason?: string };
+
+const routesChannel = channel(ROUTES_CHANNEL_NAME);
+
+/**
+ * Publishes a route event; free when nobody subscribes.
+ *
+ * @example
+ * ```ts
+ * subscribe(ROUTES_CHANNEL_NAME, (event) => console.log(event)); // { type: 'early-path', route: 'CityController.one', enabled: true }
+ * ```
+ */
+export function publishRouteEvent(event: RouteEvent): void {
+  if (routesChannel.hasSubscribers) routesChannel.publish(event);
+}
+
+/**
+ * Name of the `node:diagnostics_channel` on which the library's stores report each call they make
+ * ({@link StorageCallEvent}); `instrumentExtensions` records them as `rcx.store.duration`.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ * subscribe(STORAGE_CHANNEL_NAME, (event) => latency.record((event as StorageCallEvent).durationMs));
+ * ```
+ */
+export const STORAGE_CHANNEL_NAME = 'routing-controllers-extensions:storage';
+
+/**
+ * One store call on {@link STORAGE_CHANNEL_NAME}, published when it settles by the library's
+ * `Storage` implementations (`KeyvStorage` — every keyv store, Redis included —, `MemoryStorage`,
+ * `MemoryRecordStorage`); a `Storage` of your own reports nothing.
+ */
+export interface StorageCallEvent {
+  readonly type: 'call';
+  /** Which implementation: `'keyv'`, `'memory'` or `'memory-records'`. */
+  readonly store: string;
+  readonly operation: 'get' | 'getMany' | 'set' | 'delete';
+  /** From the call to its settling, in milliseconds (a timeout counts as the time waited). */
+  readonly durationMs: number;
+  /** Whether it succeeded (a miss is a success). */
+  readonly ok: boolean;
+}
+
+const storageChannel = channel(STORAGE_CHANNEL_NAME);
+
+/**
+ * Runs a store call and, while someone subscribes to {@link STORAGE_CHANNEL_NAME}, reports how
+ * long it took once it settles; without subscribers it costs one property read.
+ * @internal
+ */
+export function timedStoreCall<T>(store: string, operation: StorageCallEvent['operation'], call: () => Promise<T>): Promise<T> {
+  if (!storageChannel.hasSubscribers) return call();
+  const started = performance.now();
+  const report = (ok: boolean) => {
+    if (storageChannel.hasSubscribers) {
+      storageChannel.publish({ type: 'call', store, operation, durationMs: performance.now() - started, ok } satisfies StorageCallEvent);
+    }
+  };
+  const pending = call();
+  pending.then(
+    () => report(true),
+    () => report(false),
+  );
+  return pending;
 }

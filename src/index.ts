@@ -34,6 +34,8 @@ export {
   type InvalidateTagsOptions,
   type InvalidatedTags,
 } from './cache/invalidates';
+export { cached } from './cache/cached';
+export type { CachedOptions } from './cache/CachedOptions';
 export { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES, type NotStoredReason } from './cache/storagePolicy';
 
 // etag
@@ -63,7 +65,14 @@ export { IDEMPOTENCY_PROBLEMS, IDEMPOTENCY_PROBLEM_BASE, type IdempotencyProblem
 export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency/parseIdempotencyKey';
 
 // events
-export { CACHE_CHANNEL_NAME, IDEMPOTENCY_CHANNEL_NAME, type CacheEvent, type IdempotencyEvent } from './events';
+export {
+  CACHE_CHANNEL_NAME,
+  IDEMPOTENCY_CHANNEL_NAME,
+  STORAGE_CHANNEL_NAME,
+  type CacheEvent,
+  type IdempotencyEvent,
+  type StorageCallEvent,
+} from './events';
 
 // settings
 export type { ExtensionsSettings, ExtensionsConfiguration } from './settings';
@@ -88,6 +97,15 @@ export { RedisLock, type RedisLockOptions, type RedisLockClient } from './locks/
 export type { RequestView, DriverName } from './http/RequestView';
 export type { ControllerOrMethodDecorator } from './http/controllerOrMethodDecorator';
 export type { CapturedResponse, HeaderValue } from './http/CapturedResponse';
+
+// openapi
+export { documentExtensions, type DocumentExtensionsOptions } from './openapi/documentExtensions';
+export type { OpenApiDocumentLike } from './openapi/OpenApiDocument';
+export { PROBLEM_SCHEMA_NAME } from './openapi/operationDocs';
+
+// metrics
+export { instrumentExtensions, type InstrumentExtensionsOptions, type ExtensionsInstrumentation } from './metrics/instrumentExtensions';
+export type { MeterLike, CounterLike, HistogramLike, InstrumentOptionsLike, MetricAttributesLike } from './metrics/MeterLike';
 
 // errors
 export {

@@ -64,6 +64,14 @@ export interface ExtensionsSettings {
    */
   readonly idempotency: Readonly<IdempotencySettings>;
   /**
+   * Whether routes may answer hits, 304s and replays from their early path: a route-level
+   * middleware that runs before routing-controllers resolves the action's parameters, on routes
+   * where that is safe (no `@Authorized`, no route or controller middlewares or interceptors,
+   * keys that read only the request). `false` keeps every answer inside the action.
+   * @default true
+   */
+  readonly earlyPath: boolean;
+  /**
    * Request headers that carry credentials (lower-case names). A request with any of them is
    * served from or stored in the response cache only when its key names the user (`UserKeyBit`)
    * or the route is `public`, so one client's response never reaches another.

@@ -18,6 +18,11 @@ export interface TestServer {
 /** What a test may do to the app before it listens (e.g. `app.set('trust proxy', true)`, `app.proxy = true`). */
 export type PrepareApp = (app: { set?(name: string, value: unknown): void; proxy?: boolean }, driver: Driver) => void;
 
+/** An Express or Koa app, as far as serving it goes. */
+export interface ListeningApp {
+  listen(port: number, host: string, callback: () => void): Server;
+}
+
 /**
  * Starts a real routing-controllers server of the given driver on port 0; `prepare` gets the
  * Express or Koa app first.
@@ -25,6 +30,11 @@ export type PrepareApp = (app: { set?(name: string, value: unknown): void; proxy
 export async function startServer(driver: Driver, options: RoutingControllersOptions, prepare?: PrepareApp): Promise<TestServer> {
   const app = driver === 'express' ? createExpressServer(options) : createKoaServer(options);
   prepare?.(app, driver);
+  return serve(driver, app);
+}
+
+/** Serves an app already built (an Express or Koa app with `listen`) on a free loopback port. */
+export async function serve(driver: Driver, app: ListeningApp): Promise<TestServer> {
   const server: Server = await new Promise((resolve, reject) => {
     const listening: Server = app.listen(0, '127.0.0.1', () => resolve(listening));
     listening.on('error', reject);

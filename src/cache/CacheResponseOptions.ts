@@ -274,6 +274,8 @@ export interface ResolvedCacheOptions {
   /** How `Cache-Status` names the store: its name, or `cache` for a Storage given directly. */
   readonly cacheName: string;
   readonly keyFunc: ResolvedKeyFunc;
+  /** The key function as given (the option, or the setting), for the early-path decision. */
+  readonly keySource: KeyFunc;
   /** Whether credentialed requests may use the cache: the key names the user, or the route is public. */
   readonly userScoped: boolean;
   /** The key identifies the user: what the route sends is `Cache-Control: private`. */
@@ -337,6 +339,7 @@ export function resolveCacheOptions(
       options.keyFunc === undefined ? 'keyFunc (settings.defaultKeyFunc)' : 'keyFunc',
       keyFuncDefaults(settings),
     ),
+    keySource: keyFunc,
     userScoped: options.public || keyIdentifiesUser,
     keyIdentifiesUser,
     keyVary: Object.freeze(covered),

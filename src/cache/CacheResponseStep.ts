@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { ActionExchange } from '../http/ActionExchange';
+import { StateKey, type ActionExchange } from '../http/ActionExchange';
 import type { CaptureResult, CapturedResponse, HeaderValue } from '../http/CapturedResponse';
 import { representationFor } from '../http/contentCoding';
 import type { ActionStep } from '../http/steps';
+import type { EarlyConditions } from '../keys/KeyBit';
+import { earlyKeyBlocker } from '../keys/KeyFunc';
 import type { Lock, LockHandle } from '../locks/Lock';
 import { publishCacheEvent } from '../events';
 import { decorateResponse, decorationOf, notModifiedClientHeaders, type Decoration } from './clientHeaders';
@@ -24,6 +26,10 @@ import {
 import { BUMPED_VERSION_TTL_MS, pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
 
 const OWNER = '@cacheResponse';
+/** The lookup the early path made for this request (the action's run reuses it). */
+const EARLY_LOOKUP = new StateKey<Lookup>('early-cache-lookup');
+/** What `answerFound` returns when the entry is too old to answer with. */
+const NOT_ANSWERED = Symbol('not-answered');
 const ENTRY_KEY_PREFIX = 'rcx:response:';
 const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
@@ -91,28 +97,14 @@ export class CacheResponseStep implements ActionStep {
     // window where the store is written but a lookup that started earlier missed it.
     const flying = exchange.isBackgroundRefresh ? undefined : this.#flights.join(key);
     if (flying) return this.follow(exchange, flying, next, key);
-    let lookup: Lookup;
-    try {
-      lookup = await this.lookup(exchange, options, key);
-    } catch (error) {
-      publishCacheEvent({ type: 'store-error', route: request.route, key, error });
-      // Fail open, yet still one run per key in this process: an outage must not also let a stampede through.
-      lookup = { key, tags: [], versions: [], storeFailed: true };
-    }
+    const early = exchange.get(EARLY_LOOKUP);
+    const lookup = early?.key === key ? early : await this.lookupOrFailOpen(exchange, options, key);
     let fallback: StaleFallback | undefined;
     if (lookup.found && !exchange.isBackgroundRefresh) {
+      const answer = this.answerFound(exchange, options, lookup);
+      if (answer !== NOT_ANSWERED) return answer;
       const { entry, response } = lookup.found;
-      const age = options.clock.now() - entry.storedAt;
-      if (age < entry.ttl) {
-        publishCacheEvent({ type: 'hit', route: request.route, key });
-        return this.replay(exchange, key, response, age, `${options.cacheName}; hit; ttl=${Math.ceil((entry.ttl - age) / 1000)}`);
-      }
-      if (age < entry.ttl + entry.swr) {
-        publishCacheEvent({ type: 'stale', route: request.route, key });
-        this.refreshOnce(exchange, key);
-        return this.replay(exchange, key, response, age, `${options.cacheName}; hit; fwd=stale`);
-      }
-      if (staleIfErrorApplies(entry, age, this.options.staleIfError)) fallback = { key, entry, response };
+      if (staleIfErrorApplies(entry, options.clock.now() - entry.storedAt, this.options.staleIfError)) fallback = { key, entry, response };
     }
     const joined = this.#flights.join(key);
     if (joined && !exchange.isBackgroundRefresh) return this.follow(exchange, joined, next, key);
@@ -146,6 +138,61 @@ export class CacheResponseStep implements ActionStep {
   private sendSurrogateKeys(exchange: ActionExchange, tags: readonly string[]): void {
     const { surrogateKeyHeader, keyIdentifiesUser } = this.resolved;
     if (surrogateKeyHeader && !keyIdentifiesUser) sendSurrogateKeys(exchange, surrogateKeyHeader, tags);
+  }
+
+  /** A hit can be answered early when the key (and tags) are known before the parameters are resolved. */
+  earlyBlocker(conditions: EarlyConditions): string | undefined {
+    return earlyKeyBlocker(this.resolved.keySource, 'keyFunc', conditions);
+  }
+
+  /**
+   * Answers a fresh hit (or a stale one within `staleWhileRevalidate`) on the early path. On a
+   * miss the lookup is left for the action's run, which then needs no second store round trip.
+   */
+  async answerEarly(exchange: ActionExchange): Promise<boolean> {
+    const options = this.resolved;
+    const request = exchange.request;
+    if (exchange.isBackgroundRefresh || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+    if (requestBypassReason(request, options.userScoped, options.credentialHeaders)) return false;
+    if (!options.userScoped && exchange.route.currentUserChecker && (await currentUserBypass(exchange))) return false;
+    // A request the condition keeps from the cache is the action's run's to answer (and report).
+    // A condition that throws here (reading the arguments, say) takes the route off the early path.
+    if (this.options.condition && (await this.options.condition(exchange)) !== true) return false;
+    const key = await this.entryKey(exchange, options);
+    if (this.#flights.join(key)) return false;
+    const lookup = await this.lookupOrFailOpen(exchange, options, key);
+    if (lookup.found && this.answerFound(exchange, options, lookup) !== NOT_ANSWERED) return true;
+    exchange.set(EARLY_LOOKUP, lookup);
+    return false;
+  }
+
+  /** The lookup of `key`; on a store failure an empty one that runs the action without storing (fail open). */
+  private async lookupOrFailOpen(exchange: ActionExchange, options: ResolvedCacheOptions, key: string): Promise<Lookup> {
+    try {
+      return await this.lookup(exchange, options, key);
+    } catch (error) {
+      publishCacheEvent({ type: 'store-error', route: exchange.request.route, key, error });
+      // Fail open, yet still one run per key in this process: an outage must not also let a stampede through.
+      return { key, tags: [], versions: [], storeFailed: true };
+    }
+  }
+
+  /** Replays a found entry while it is fresh, or stale within `staleWhileRevalidate` (refreshing it once). */
+  private answerFound(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup): unknown {
+    const { entry, response } = lookup.found!;
+    const { key } = lookup;
+    const route = exchange.request.route;
+    const age = options.clock.now() - entry.storedAt;
+    if (age < entry.ttl) {
+      publishCacheEvent({ type: 'hit', route, key });
+      return this.replay(exchange, key, response, age, `${options.cacheName}; hit; ttl=${Math.ceil((entry.ttl - age) / 1000)}`);
+    }
+    if (age < entry.ttl + entry.swr) {
+      publishCacheEvent({ type: 'stale', route, key });
+      this.refreshOnce(exchange, key);
+      return this.replay(exchange, key, response, age, `${options.cacheName}; hit; fwd=stale`);
+    }
+    return NOT_ANSWERED;
   }
 
   /**

@@ -61,7 +61,7 @@ export function cacheResponse(ttlOrOptions?: number | CacheResponseOptions): Con
     (target) => {
       const owner = `${OWNER} on ${controllerId(target)}`;
       const options = asOptions(ttlOrOptions, owner);
-      declareControllerRouteStep(target, { ...cacheDefinition(options, owner), appliesTo: isReadRoute, options });
+      declareControllerRouteStep(target, { ...cacheDefinition(options, owner), appliesTo: isReadRoute, given: options });
     },
     (prototype, methodName) => {
       const owner = `${OWNER} on ${methodId(prototype, methodName)}`;
@@ -102,13 +102,14 @@ function cacheDefinition(options: CacheResponseOptions, owner: string): StepDefi
     kind: KIND,
     stage: 'cache',
     name: OWNER,
+    options: validated,
     bind(route, settings) {
       const routeOwner = `${OWNER} on ${route.id}`;
       if (validated.tags) checkTagPlaceholders(validated.tags, route, routeOwner, 'tags');
       return new CacheResponseStep(validated, resolveCacheOptions(validated, settings, routeOwner));
     },
     under: (classLevel, route) =>
-      cacheDefinition({ ...(classLevel.options as CacheResponseOptions), ...withoutUndefined(options) }, `${OWNER} on ${route.id}`),
+      cacheDefinition({ ...(classLevel.given as CacheResponseOptions), ...withoutUndefined(options) }, `${OWNER} on ${route.id}`),
   };
 }
 

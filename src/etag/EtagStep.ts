@@ -1,7 +1,9 @@
 import type { Clock } from '../clock';
-import type { ActionExchange } from '../http/ActionExchange';
+import { StateKey, type ActionExchange } from '../http/ActionExchange';
 import { headerText, type CapturedResponse, type HeaderValue } from '../http/CapturedResponse';
 import type { ActionStep } from '../http/steps';
+import type { EarlyConditions } from '../keys/KeyBit';
+import { earlyKeyBlocker } from '../keys/KeyFunc';
 import { isThenable, then } from '../promises';
 import { computeContentEtag } from './entityTags';
 import { toEntityTag, type ResolvedEtagFunc, type ValidatedEtagOptions } from './EtagOptions';
@@ -24,6 +26,9 @@ interface Validators {
   readonly exists: boolean;
 }
 
+/** The validators the early path computed for this request (the action's run reuses them). */
+const EARLY_VALIDATORS = new StateKey<Validators>('early-validators');
+
 /** A step that knows headers a 304 answered before the action owes the client (e.g. `Vary`). */
 export interface NotModifiedHeadersProvider {
   notModifiedHeaders(exchange: ActionExchange): Readonly<Record<string, HeaderValue>>;
@@ -44,12 +49,41 @@ export class EtagStep implements ActionStep {
   /**
    * @param etagFunc - the tag function resolved for the route (`undefined` with `content: true`)
    * @param clock - the settings' clock (a `Last-Modified` is never later than now)
+   * @param etagSource - the tag function as given (a KeyConstructor, a function…), for the early path
    */
   constructor(
     private readonly options: ValidatedEtagOptions,
     private readonly etagFunc: ResolvedEtagFunc | undefined,
     private readonly clock: Clock,
+    private readonly etagSource?: unknown,
   ) {}
+
+  /** A 304 or 412 can be answered early when the tag is known before the parameters are resolved. */
+  earlyBlocker(conditions: EarlyConditions): string | undefined {
+    if (this.options.content) return 'content: true waits for the body';
+    return earlyKeyBlocker(this.etagSource, 'etagFunc', conditions);
+  }
+
+  /**
+   * Answers a conditional request whose preconditions fail (304, 412, 428, 431) on the early
+   * path; when they pass, leaves the validators for the action's run and lets the request go on.
+   */
+  answerEarly(exchange: ActionExchange): boolean | Promise<boolean> {
+    const method = exchange.request.method;
+    if (method === 'OPTIONS' || method === 'CONNECT' || method === 'TRACE') return false;
+    const headers = conditionalHeaders(exchange);
+    if (headers === NO_CONDITIONS && !this.options.requirePrecondition) return false;
+    return then(this.validators(exchange, false), (validators) => {
+      const result = this.evaluate(method, headers, validators);
+      if (result.outcome === 'proceed') {
+        exchange.set(EARLY_VALIDATORS, validators);
+        return false;
+      }
+      exchange.ignoreFrameworkFreshness();
+      exchange.respond(preconditionResponse(result, this.answerHeaders(exchange, validators)));
+      return true;
+    });
+  }
 
   /** Other steps of the route that know headers of its 200 (e.g. the cache's `Vary`). */
   link(steps: readonly ActionStep[]): void {
@@ -155,6 +189,10 @@ export class EtagStep implements ActionStep {
 
   /** Computes the tag (unless `withTag` is false) and the modification time, concurrently. */
   private validators(exchange: ActionExchange, refresh: boolean, withTag = true): Validators | Promise<Validators> {
+    if (!refresh && withTag) {
+      const early = exchange.get(EARLY_VALIDATORS);
+      if (early !== undefined) return early;
+    }
     const raw = withTag && this.etagFunc ? this.etagFunc(exchange, refresh) : undefined;
     const modified = this.options.lastModified?.(exchange);
     if (!isThenable(raw) && !isThenable(modified)) return this.toValidators(raw, modified, withTag);

@@ -68,7 +68,7 @@ export function etag(
     (target) => {
       const owner = `${OWNER} on ${controllerId(target)}`;
       const merged = etagOptionsOf(etagFuncOrOptions, options, owner);
-      declareControllerRouteStep(target, { ...etagDefinition(merged, owner), appliesTo: isReadRoute, options: merged });
+      declareControllerRouteStep(target, { ...etagDefinition(merged, owner), appliesTo: isReadRoute, given: merged });
     },
     (prototype, methodName) => {
       const owner = `${OWNER} on ${methodId(prototype, methodName)}`;
@@ -84,6 +84,7 @@ function etagDefinition(options: EtagOptions, owner: string): StepDefinition {
     kind: 'etag',
     stage: 'preconditions',
     name: OWNER,
+    options: validated,
     bind(route, settings) {
       const routeOwner = `${OWNER} on ${route.id}`;
       if (validated.tags) {
@@ -94,16 +95,18 @@ function etagDefinition(options: EtagOptions, owner: string): StepDefinition {
           validated.etagFunc === undefined
             ? undefined
             : resolveEtagFunc(validated.etagFunc, routeOwner, 'etagFunc', keyFuncDefaults(settings));
-        return new EtagStep(validated, tagVersionEtagFunc({ tags: validated.tags, storage, inner, weak: validated.weak }), settings.clock);
+        const etagFunc = tagVersionEtagFunc({ tags: validated.tags, storage, inner, weak: validated.weak });
+        // The early path reads the versions before the parameters are resolved; a tags function reading them falls back.
+        return new EtagStep(validated, etagFunc, settings.clock, validated.etagFunc);
       }
       const source = validated.etagFunc ?? settings.defaultEtagFunc;
       const option = validated.etagFunc === undefined ? 'etagFunc (settings.defaultEtagFunc)' : 'etagFunc';
       const etagFunc = validated.content ? undefined : resolveEtagFunc(source, routeOwner, option, keyFuncDefaults(settings));
-      return new EtagStep(validated, etagFunc, settings.clock);
+      return new EtagStep(validated, etagFunc, settings.clock, validated.content ? undefined : source);
     },
     under(classLevel, route) {
       const own: EtagOptions = withoutUndefined(options);
-      const base: EtagOptions = { ...(classLevel.options as EtagOptions) };
+      const base: EtagOptions = { ...(classLevel.given as EtagOptions) };
       if (SOURCE_OPTIONS.some((name) => name in own)) for (const name of SOURCE_OPTIONS) delete base[name];
       // The store of tag versions stays with tags, wherever they come from.
       if (own.tags === undefined && base.tags === undefined) delete base.cache;

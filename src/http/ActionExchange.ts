@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
-import type { KeyBitContext } from '../keys/KeyBit';
+import type { EarlyConditions, KeyBitContext } from '../keys/KeyBit';
 import type { CaptureResult, CapturedResponse, HeaderValue } from './CapturedResponse';
 import { beforeHeaders } from './beforeHeaders';
 import { weakenEtagWhenEncoded } from './contentCoding';
@@ -8,6 +8,39 @@ import type { HostAdapter } from './HostAdapter';
 import { isRefreshRequest, sendRefreshRequest } from './refreshRequest';
 import type { RequestView, RouteInfo } from './RequestView';
 import { beforeResponseEnd, captureResponse, inspectResponseBody, onResponseCaptured } from './responseInterceptor';
+
+/**
+ * Thrown on a route's early path when something reads what exists only once routing-controllers
+ * has resolved the action's parameters (the arguments, a body parsed for the route): the early
+ * path then gives the request to the action, and learns not to try that route again.
+ * @internal
+ */
+export class EarlyPathUnavailable extends Error {
+  constructor(readonly missing: string) {
+    super(`${missing} are not known before routing-controllers resolves the action's parameters`);
+    this.name = 'EarlyPathUnavailable';
+  }
+}
+
+/** The {@link EarlyPathUnavailable} that `error` is or was caused by, if any. @internal */
+export function earlyPathUnavailable(error: unknown): EarlyPathUnavailable | undefined {
+  for (let seen = error, depth = 0; seen instanceof Error && depth < 8; seen = seen.cause, depth++) {
+    if (seen instanceof EarlyPathUnavailable) return seen;
+  }
+  return undefined;
+}
+
+/** The request view with a `body` that throws: what the early path hands steps where the body is parsed later. */
+function withoutBody(view: RequestView): RequestView {
+  return new Proxy(view, {
+    get(target, name) {
+      if (name === 'body') throw new EarlyPathUnavailable('the request body');
+      const value: unknown = Reflect.get(target, name, target);
+      // The view's methods use private fields: call them on the view itself, not the proxy.
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 /**
  * A typed slot of per-request state on an {@link ActionExchange}, where a step leaves a fact for
@@ -28,6 +61,9 @@ export class StateKey<T> {
   declare readonly valueType?: T;
 }
 
+/** Where a request's key memos live in its state. */
+const KEY_MEMOS = new StateKey<Map<object, unknown>>('key-memos');
+
 /**
  * One invocation of a decorated action as the library's steps see it: the neutral request view,
  * the controller call, typed per-request state, and the few response operations the features
@@ -37,7 +73,8 @@ export class StateKey<T> {
 export class ActionExchange implements KeyBitContext {
   /** The framework-neutral request. */
   readonly request: RequestView;
-  #state: Map<StateKey<unknown>, unknown> | undefined;
+  #state: Map<object, unknown> | undefined;
+  readonly #args: readonly unknown[];
   #keyMemos: Map<object, unknown> | undefined;
 
   constructor(
@@ -49,25 +86,55 @@ export class ActionExchange implements KeyBitContext {
     readonly controller: object,
     /** The action's method name. */
     readonly methodName: string,
-    /** The action's resolved positional arguments, as routing-controllers passes them. */
-    readonly args: readonly unknown[],
+    args: readonly unknown[],
+    /**
+     * On the route's early path (before routing-controllers resolves the parameters): what is
+     * known then. Reading `args`, or `request.body` where it is not parsed yet, throws
+     * {@link EarlyPathUnavailable} there, so a step (or a user's key function) that needs them
+     * falls back to the action instead of computing from what is missing.
+     */
+    readonly early?: EarlyConditions,
   ) {
-    this.request = adapter.requestView(action, route);
+    const view = adapter.requestView(action, route);
+    this.request = early && !early.bodyParsed ? withoutBody(view) : view;
+    this.#args = args;
   }
 
-  /** The per-request memo table of key constructors (see `KeyBitContext.keyMemos`). */
+  /**
+   * The arguments as known so far (none on the early path), without the early path's guard: what
+   * a per-request memo tells invocations apart by.
+   * @internal
+   */
+  get invocationArgs(): readonly unknown[] {
+    return this.#args;
+  }
+
+  /** The action's resolved positional arguments, as routing-controllers passes them. */
+  get args(): readonly unknown[] {
+    if (this.early) throw new EarlyPathUnavailable("the action's arguments");
+    return this.#args;
+  }
+
+  /**
+   * The per-request memo table of key constructors (see `KeyBitContext.keyMemos`), shared by the
+   * early path and the action of one request.
+   */
   get keyMemos(): Map<object, unknown> {
-    return (this.#keyMemos ??= new Map());
+    if (this.#keyMemos) return this.#keyMemos;
+    const state = (this.#state ??= this.adapter.requestState(this.action));
+    let memos = state.get(KEY_MEMOS) as Map<object, unknown> | undefined;
+    if (!memos) state.set(KEY_MEMOS, (memos = new Map()));
+    return (this.#keyMemos = memos);
   }
 
-  /** A fact a step left for this request, if any. */
+  /** A fact a step left for this request (on its early path or in the action), if any. */
   get<T>(key: StateKey<T>): T | undefined {
-    return this.#state?.get(key) as T | undefined;
+    return (this.#state ??= this.adapter.requestState(this.action)).get(key) as T | undefined;
   }
 
   /** Leaves a fact for later steps of this request. */
   set<T>(key: StateKey<T>, value: T): void {
-    (this.#state ??= new Map()).set(key, value);
+    (this.#state ??= this.adapter.requestState(this.action)).set(key, value);
   }
 
   private get nodeRequest(): IncomingMessage {

@@ -28,6 +28,14 @@ export interface HostAdapter {
   respondAfterClose(action: Action): void;
   /** Hands the action a per-request value: `req[name]` on Express, `ctx.state[name]` on Koa. */
   exposeToAction(action: Action, name: string, value: unknown): void;
+  /**
+   * The `Action` of a request seen by a route-level middleware (`(req, res, next)` on Express,
+   * `(ctx, next)` on Koa), as routing-controllers would build it; `undefined` when the arguments
+   * are another driver's.
+   */
+  middlewareAction(args: readonly unknown[]): Action | undefined;
+  /** Per-request state shared by every exchange of one request (the early path's and the action's). */
+  requestState(action: Action): Map<object, unknown>;
 }
 
 /** Statuses that never carry content (RFC 9110 §6.4.1). @internal */
@@ -41,5 +49,8 @@ export const BODILESS_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
  */
 export const REQUEST_VIEW = Symbol('routing-controllers-extensions:request-view');
 
-/** A Node request carrying its view. @internal */
-export type WithRequestView = IncomingMessage & { [REQUEST_VIEW]?: RequestView };
+/** Where an adapter keeps a request's state (see `HostAdapter.requestState`), for the same reason. @internal */
+export const REQUEST_STATE = Symbol('routing-controllers-extensions:request-state');
+
+/** A Node request carrying its view and state. @internal */
+export type WithRequestView = IncomingMessage & { [REQUEST_VIEW]?: RequestView; [REQUEST_STATE]?: Map<object, unknown> };

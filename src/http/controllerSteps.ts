@@ -4,13 +4,13 @@ import type { RouteTarget, RouteWideDefinition, StepDefinition } from './steps';
 /**
  * What a decorator applied to a controller CLASS declares: a step definition for every route of
  * the class (and of its subclasses) it applies to, e.g. `@cacheResponse` for GET/HEAD routes,
- * `@idempotencyKey` for POST/PUT/PATCH/DELETE ones. `options` are the decorator's options as
+ * `@idempotencyKey` for POST/PUT/PATCH/DELETE ones. `given` are the decorator's options as
  * given, which a method-level decorator of the same kind refines option by option (see
  * `StepDefinition.under`).
  */
 export interface ControllerStepDefinition extends RouteWideDefinition {
-  /** The options the decorator was given (validated when it was applied). */
-  readonly options: unknown;
+  /** The options the decorator was given (validated when it was applied), for a method's to refine. */
+  readonly given: object;
 }
 
 const byClass = new Map<Function, ControllerStepDefinition[]>();

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { CapturedResponse } from './CapturedResponse';
-import { BODILESS_STATUSES, REQUEST_VIEW, type HostAdapter, type WithRequestView } from './HostAdapter';
+import { BODILESS_STATUSES, REQUEST_STATE, REQUEST_VIEW, type HostAdapter, type WithRequestView } from './HostAdapter';
 import { LazyRequestView, type RouteInfo } from './RequestView';
 
 /** The Express request fields the adapter reads (structural, so `express` stays a dev dependency). */
@@ -109,5 +109,15 @@ export const expressAdapter: HostAdapter = {
 
   exposeToAction(action, name, value) {
     (action.request as Record<string, unknown>)[name] = value;
+  },
+
+  middlewareAction(args) {
+    const [request, response, next] = args;
+    return typeof next === 'function' && args.length === 3 ? { request, response, next: next as Action['next'] } : undefined;
+  },
+
+  requestState(action) {
+    const req = action.request as WithRequestView;
+    return (req[REQUEST_STATE] ??= new Map());
   },
 };

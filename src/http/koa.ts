@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { CapturedResponse } from './CapturedResponse';
-import { BODILESS_STATUSES, REQUEST_VIEW, type HostAdapter, type WithRequestView } from './HostAdapter';
+import { BODILESS_STATUSES, REQUEST_STATE, REQUEST_VIEW, type HostAdapter, type WithRequestView } from './HostAdapter';
 import { LazyRequestView, type RouteInfo } from './RequestView';
 
 /** The Koa context fields the adapter reads (structural, so `koa` stays a dev dependency). */
@@ -104,5 +104,17 @@ export const koaAdapter: HostAdapter = {
 
   exposeToAction(action, name, value) {
     contextOf(action).state[name] = value;
+  },
+
+  middlewareAction(args) {
+    const [context, next] = args as [KoaContext | undefined, unknown];
+    if (args.length !== 2 || typeof next !== 'function' || typeof context !== 'object' || context === null || !('req' in context))
+      return undefined;
+    return { request: context.request, response: context.response, context, next: next as Action['next'] };
+  },
+
+  requestState(action) {
+    const req = contextOf(action).req as WithRequestView;
+    return (req[REQUEST_STATE] ??= new Map());
   },
 };

@@ -1,3 +1,4 @@
+import type { EarlyConditions } from '../keys/KeyBit';
 import type { ExtensionsSettings } from '../settings';
 import type { ActionExchange } from './ActionExchange';
 import { controllerDefinitions, hasRelatedControllerSteps, refine, type ControllerStepDefinition } from './controllerSteps';
@@ -23,6 +24,19 @@ export interface ActionStep {
   run(exchange: ActionExchange, next: () => unknown): unknown;
   /** Called once every step of the route is bound, with all of them in pipeline order. */
   link?(steps: readonly ActionStep[]): void;
+  /**
+   * Why this step cannot answer from the route's early path (a route-level before-middleware
+   * that runs before routing-controllers resolves the action's parameters), or `undefined` when
+   * it can. A step without `answerEarly` cannot, and no later step can answer early either.
+   */
+  earlyBlocker?(conditions: EarlyConditions): string | undefined;
+  /**
+   * Answers the request from the early path where the step can (a cache hit, a 304, a replay),
+   * writing the response with `exchange.respond` and resolving `true`; otherwise `false`, and the
+   * request goes on to the action, where `run` is called as usual (it may find what this call
+   * left in the exchange's state). `exchange.args` is empty here.
+   */
+  answerEarly?(exchange: ActionExchange): boolean | Promise<boolean>;
 }
 
 /** The route a step is bound for: a controller class routing-controllers registers, and a method. */
@@ -51,6 +65,8 @@ export interface StepDefinition {
   readonly stage: StepStage;
   /** The decorator, e.g. `@cacheResponse`. */
   readonly name: string;
+  /** The decorator's options as checked when it was applied: read, never changed (documentation reads them). */
+  readonly options?: object;
   bind(route: RouteTarget, settings: Readonly<ExtensionsSettings>): ActionStep | undefined;
   /**
    * For decorators that may also sit on a controller class: this method-level definition with
@@ -159,4 +175,25 @@ export function bindSteps(
   steps.sort((a, b) => STEP_STAGES[a.stage] - STEP_STAGES[b.stage]);
   for (const step of steps) step.link?.(steps);
   return steps;
+}
+
+/** What one decorator declares for a route, as documentation sees it. */
+export interface DeclaredStep {
+  readonly kind: string;
+  readonly stage: StepStage;
+  /** The decorator or middleware, e.g. `@etag`, `IdempotencyKeyMiddleware`. */
+  readonly name: string;
+  /** Its options as checked when applied (`{}` when it has none). */
+  readonly options: object;
+}
+
+/**
+ * What applies to a route — inherited declarations and the route-wide ones of `extra`
+ * (middlewares) included, by the same rule as binding — without binding anything. Read-only.
+ * @internal
+ */
+export function declaredRouteSteps(route: RouteTarget, extra: readonly RouteWideDefinition[] = []): readonly DeclaredStep[] {
+  return routeDefinitions(route, extra).map(({ kind, stage, name, options }) =>
+    Object.freeze({ kind, stage, name, options: options ?? {} }),
+  );
 }

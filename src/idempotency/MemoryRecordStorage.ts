@@ -1,7 +1,11 @@
 import { defaultDeserialize, defaultSerialize } from '@keyv/serialize';
 import { InvalidOptionError, StorageError } from '../errors';
+import { timedStoreCall } from '../events';
 import { withoutUndefined } from '../options';
 import type { Storage } from '../storage/Storage';
+
+/** How store-call events name this implementation. */
+const STORE = 'memory-records';
 
 /** Options of {@link MemoryRecordStorage}. */
 export interface MemoryRecordStorageOptions {
@@ -74,14 +78,18 @@ export class MemoryRecordStorage implements Storage {
   }
 
   get<T = unknown>(key: string): Promise<T | undefined> {
-    return Promise.resolve(this.read(key) as T | undefined);
+    return timedStoreCall(STORE, 'get', () => Promise.resolve(this.read(key) as T | undefined));
   }
 
   getMany<T = unknown>(keys: readonly string[]): Promise<Array<T | undefined>> {
-    return Promise.resolve(keys.map((key) => this.read(key) as T | undefined));
+    return timedStoreCall(STORE, 'getMany', () => Promise.resolve(keys.map((key) => this.read(key) as T | undefined)));
   }
 
   set(key: string, value: unknown, ttlMs?: number): Promise<void> {
+    return timedStoreCall(STORE, 'set', () => this.write(key, value, ttlMs));
+  }
+
+  private write(key: string, value: unknown, ttlMs?: number): Promise<void> {
     let serialized: string;
     try {
       serialized = defaultSerialize(value);
@@ -106,9 +114,11 @@ export class MemoryRecordStorage implements Storage {
   }
 
   delete(key: string): Promise<boolean> {
-    const entry = this.live(key);
-    if (entry !== undefined) this.remove(key, entry);
-    return Promise.resolve(entry !== undefined);
+    return timedStoreCall(STORE, 'delete', () => {
+      const entry = this.live(key);
+      if (entry !== undefined) this.remove(key, entry);
+      return Promise.resolve(entry !== undefined);
+    });
   }
 
   private read(key: string): unknown {

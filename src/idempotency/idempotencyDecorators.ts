@@ -116,7 +116,7 @@ function idempotencyDecorator(
       declareControllerRouteStep(target, {
         ...idempotencyDefinition(name, mode, validated),
         appliesTo: OPT_OUT_DEFINITION.appliesTo,
-        options: validated,
+        given: validated,
       });
     },
     (target, methodName) => {
@@ -132,13 +132,14 @@ function idempotencyDefinition(name: string, mode: IdempotencyMode, options: Rea
     kind: IDEMPOTENCY_KIND,
     stage: 'idempotency',
     name,
+    options,
     bind: (route, settings) => bindStep(name, mode, options, route, settings),
     under: (classLevel, route) =>
       idempotencyDefinition(
         name,
         mode,
         validateIdempotencyOptions(
-          { ...(classLevel.options as IdempotencyKeyOptions), ...withoutUndefined(options) },
+          { ...(classLevel.given as IdempotencyKeyOptions), ...withoutUndefined(options) },
           `${name} on ${route.id}`,
         ),
       ),

@@ -54,6 +54,16 @@ export interface KeyBitDefaults {
  * // returns e.g. '2025-01-31T10:00:00.000Z'
  * ```
  */
+/**
+ * What is known about a request before routing-controllers resolves the action's parameters,
+ * when a route answers from its early path (see the README's "Early path"): the action's
+ * arguments are not, and the body only where the app parsed it already.
+ */
+export interface EarlyConditions {
+  /** Whether `request.body` already holds what the action would see. */
+  readonly bodyParsed: boolean;
+}
+
 export abstract class KeyBit<P = undefined> {
   /** The params this bit was built with (validated by `validateParams`). */
   readonly params: P;
@@ -87,6 +97,19 @@ export abstract class KeyBit<P = undefined> {
   identifiesUser(params: P): boolean {
     void params;
     return false;
+  }
+
+  /**
+   * Whether this bit's data is known before routing-controllers resolves the action's
+   * parameters (a route's early path): false for a bit that reads the action's arguments (or a
+   * body parsed only for the route), so such routes do not even try. The default is true: a bit
+   * that reads `context.args` or the unparsed body there anyway makes that read throw, and the
+   * route answers from the action instead (and stops trying early).
+   */
+  availableEarly(params: P, conditions: EarlyConditions): boolean {
+    void params;
+    void conditions;
+    return true;
   }
 
   /**

@@ -2,7 +2,7 @@ import { InvalidOptionError, KeyConstructionError } from '../errors';
 import { isThenable } from '../promises';
 import { CanonicalJsonError, canonicalJson, canonicalMember, hashKey } from './canonicalJson';
 
-import { KeyBit, type KeyBitContext, type KeyBitDefaults } from './KeyBit';
+import { KeyBit, type EarlyConditions, type KeyBitContext, type KeyBitDefaults } from './KeyBit';
 import { RequestMemo } from './RequestMemo';
 
 /** Options of a `KeyConstructor`, validated when it is built. */
@@ -63,6 +63,7 @@ const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'validate',
   'varyHeaders',
   'identifiesUser',
+  'bitUnavailableEarly',
 ]);
 
 /**
@@ -173,6 +174,18 @@ export class KeyConstructor {
   identifiesUser(): boolean {
     const overrides = this.#overrides ?? this.#checkOverrides();
     return Object.entries(this.bits).some(([name, bit]) => bit.identifiesUser(overrides.has(name) ? overrides.get(name) : bit.params));
+  }
+
+  /**
+   * The first bit whose data is not known before the action's parameters are resolved (see
+   * `KeyBit.availableEarly`), or `undefined` when the whole key is: then a route keyed by this
+   * constructor may answer from its early path.
+   */
+  bitUnavailableEarly(conditions: EarlyConditions): string | undefined {
+    const overrides = this.#overrides ?? this.#checkOverrides();
+    return Object.entries(this.bits).find(
+      ([name, bit]) => !bit.availableEarly(overrides.has(name) ? overrides.get(name) : bit.params, conditions),
+    )?.[0];
   }
 
   /**

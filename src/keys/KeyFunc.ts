@@ -1,6 +1,6 @@
 import { ExtensionsError, InvalidOptionError } from '../errors';
 import type { ExtensionsSettings } from '../settings';
-import type { KeyBitContext, KeyBitDefaults } from './KeyBit';
+import type { EarlyConditions, KeyBitContext, KeyBitDefaults } from './KeyBit';
 import { KeyConstructor, type GetKeyOptions } from './KeyConstructor';
 import { controllerName } from './bits/UniqueControllerIdKeyBit';
 
@@ -125,4 +125,17 @@ function describe(value: unknown): string {
       : typeof value === 'string'
         ? JSON.stringify(value)
         : String(value);
+}
+
+/**
+ * Why a key function cannot be computed before routing-controllers resolves the action's
+ * parameters (a route's early path), or `undefined` when it may: a `KeyConstructor` with a bit
+ * that declares it needs them cannot. A function or method name may; if it reads the arguments
+ * there, the read throws and the route answers from the action from then on.
+ * @internal
+ */
+export function earlyKeyBlocker(keyFunc: unknown, option: string, conditions: EarlyConditions): string | undefined {
+  if (!(keyFunc instanceof KeyConstructor)) return undefined;
+  const bit = keyFunc.bitUnavailableEarly(conditions);
+  return bit === undefined ? undefined : `bit "${bit}" of ${option} is only known once the action's parameters are resolved`;
 }

@@ -35,7 +35,7 @@ export class RequestMemo {
   /** Remembers a key for this invocation (replacing any other) and forgets it if it rejects. */
   remember(context: KeyBitContext, key: Promise<string>): Promise<string> {
     const table = tableOf(context, true)!;
-    const entry: MemoEntry = { controller: context.controller, methodName: context.methodName, args: context.args, key };
+    const entry: MemoEntry = { controller: context.controller, methodName: context.methodName, args: argsOf(context), key };
     table.set(this, entry);
     key.catch(() => {
       if (table.get(this) === entry) table.delete(this);
@@ -54,8 +54,16 @@ function tableOf(context: KeyBitContext, create: boolean): Map<object, unknown> 
 
 function isSameInvocation(entry: MemoEntry, context: KeyBitContext): boolean {
   if (entry.controller !== context.controller || entry.methodName !== context.methodName) return false;
-  const { args } = context;
+  const args = argsOf(context);
   if (entry.args === args) return true;
   if (entry.args.length !== args.length) return false;
   return entry.args.every((arg, index) => Object.is(arg, args[index]));
+}
+
+/**
+ * The arguments an invocation is told apart by. On a route's early path there are none yet, and
+ * reading `context.args` there throws: the library's context says what to compare instead.
+ */
+function argsOf(context: KeyBitContext): readonly unknown[] {
+  return (context as { readonly invocationArgs?: readonly unknown[] }).invocationArgs ?? context.args;
 }

@@ -4,6 +4,7 @@ import type { LockScope } from '../locks/Lock';
 import type { KeyvLike } from './KeyvLike';
 import type { Storage, StorageCallOptions } from './Storage';
 import { withTimeout } from '../promises';
+import { timedStoreCall, type StorageCallEvent } from '../events';
 
 /** Options of {@link KeyvStorage}. */
 export interface KeyvStorageOptions {
@@ -110,7 +111,11 @@ export class KeyvStorage<K extends KeyvLike = KeyvLike> implements Storage {
     return this.run('delete', options, () => this.strict.delete(key));
   }
 
-  private async run<T>(operation: string, options: StorageCallOptions | undefined, call: () => Promise<T>): Promise<T> {
+  private run<T>(operation: StorageCallEvent['operation'], options: StorageCallOptions | undefined, call: () => Promise<T>): Promise<T> {
+    return timedStoreCall('keyv', operation, () => this.settle(operation, options, call));
+  }
+
+  private async settle<T>(operation: string, options: StorageCallOptions | undefined, call: () => Promise<T>): Promise<T> {
     const timeoutMs = options?.timeoutMs ?? this.timeoutMs;
     const errorsBefore = this.errorCount;
     let result: T;

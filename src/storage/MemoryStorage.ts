@@ -1,5 +1,6 @@
 import { defaultDeserialize, defaultSerialize } from '@keyv/serialize';
 import { StorageError } from '../errors';
+import { timedStoreCall, type StorageCallEvent } from '../events';
 import { LruStore, type LruStoreOptions } from './LruStore';
 import type { Storage } from './Storage';
 
@@ -56,10 +57,12 @@ function decode(stored: unknown): unknown {
   return stored[0] === TEXT ? stored.slice(1) : defaultDeserialize(stored.slice(1));
 }
 
-function settle<T>(operation: string, work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    return Promise.reject(error instanceof StorageError ? error : new StorageError(operation, String(error), { cause: error }));
-  }
+function settle<T>(operation: StorageCallEvent['operation'], work: () => T): Promise<T> {
+  return timedStoreCall('memory', operation, () => {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error instanceof StorageError ? error : new StorageError(operation, String(error), { cause: error }));
+    }
+  });
 }

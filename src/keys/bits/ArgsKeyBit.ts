@@ -17,6 +17,11 @@ export type ArgsParam = '*' | readonly number[] | null;
  * ```
  */
 export class ArgsKeyBit extends KeyBit<ArgsParam> {
+  /** The action's arguments exist only once routing-controllers resolved them (`null`: none are read). */
+  override availableEarly(params: ArgsParam): boolean {
+    return params === null;
+  }
+
   /** @param params - `'*'`, argument positions, or `null` */
   constructor(params: ArgsParam = '*') {
     super(params);

@@ -1,4 +1,4 @@
-import { KeyBit, type KeyBitContext } from '../KeyBit';
+import { KeyBit, type EarlyConditions, type KeyBitContext } from '../KeyBit';
 import { validateNames, type NamesParam } from '../RecordKeyBit';
 
 /**
@@ -15,6 +15,11 @@ import { validateNames, type NamesParam } from '../RecordKeyBit';
  * ```
  */
 export class BodyKeyBit extends KeyBit<NamesParam> {
+  /** The body is known early only where the app parsed it before the route (Koa always does). */
+  override availableEarly(_params: NamesParam, conditions: EarlyConditions): boolean {
+    return conditions.bodyParsed;
+  }
+
   /** @param params - field names, `'*'` for the whole body, or `null` for none */
   constructor(params: NamesParam = '*') {
     super(params);
