@@ -66,7 +66,23 @@ export function hasRelatedControllerSteps(target: Function): boolean {
   return false;
 }
 
-/** A route's definition of one kind built from a method-level one over a class-level one. @internal */
+/**
+ * A route's definition of one kind built from a method-level one over a class-level one. Options
+ * that cannot be combined fail when the route is bound (the app is built), not here: reading what
+ * a route declares never throws.
+ * @internal
+ */
 export function refine(own: StepDefinition, classLevel: ControllerStepDefinition, route: RouteTarget): StepDefinition {
-  return own.under ? own.under(classLevel, route) : own;
+  if (!own.under) return own;
+  try {
+    return own.under(classLevel, route);
+  } catch (error) {
+    return {
+      ...own,
+      under: undefined,
+      bind: () => {
+        throw error;
+      },
+    };
+  }
 }
