@@ -15,8 +15,9 @@ import {
   QueryParam,
   type RoutingControllersOptions,
 } from 'routing-controllers';
-import { cacheResponse, etag, ExemptIdempotencyKeyMiddleware, idempotencyKey, invalidates } from '../src';
+import { cacheResponse, cacheResponseExempt, etag, ExemptIdempotencyKeyMiddleware, idempotencyKey, invalidates } from '../src';
 import { cityStore, type City } from './cityStore';
+import { forecastStore, type Forecast } from './forecastStore';
 import { CityKeyConstructor, cityListKey, cityVersionTag } from './keys';
 import { orderStore } from './orderStore';
 
@@ -66,6 +67,58 @@ export class OrderController {
   }
 }
 
+/**
+ * Weather forecasts: one cache policy for every read of the controller (class-level
+ * `@cacheResponse`), refined per action. Forecasts keep being served for 10 minutes past their
+ * freshness while the weather service is down, previews (`?preview`) never touch the cache, a
+ * CDN in front gets `CDN-Cache-Control` and surrogate keys, and ETags come from tag versions.
+ */
+@JsonController('/forecasts')
+@cacheResponse({
+  ttl: 30_000,
+  staleIfError: 10 * 60_000,
+  cdnCacheControl: { maxAgeSeconds: 60 },
+  condition: ({ request }) => request.query.preview === undefined,
+})
+export class ForecastController {
+  @Get('/')
+  @cacheResponse({ tags: ['forecasts'], unless: (_context, response) => response.body.toString('utf8') === '[]' })
+  list(@QueryParam('sky') sky?: string) {
+    forecastStore.count('list');
+    return forecastStore.list(sky);
+  }
+
+  @Get('/:city')
+  @etag({ tags: ['forecast:{city}'] })
+  @cacheResponse({
+    tags: ['forecast:{city}', 'forecasts'],
+    // A storm warning changes fast: keep it 5 s instead of the controller's 30 s.
+    ttl: (_context, response) => ((JSON.parse(response.body.toString('utf8')) as Forecast).sky === 'storm' ? 5_000 : 30_000),
+  })
+  one(@Param('city') city: string) {
+    forecastStore.count('one');
+    const forecast = forecastStore.get(city);
+    if (!forecast) throw new NotFoundError(`no forecast for ${city}`);
+    return forecast;
+  }
+
+  @Get('/:city/now')
+  @cacheResponseExempt()
+  now(@Param('city') city: string) {
+    forecastStore.count('now');
+    return { city, observedAt: new Date().toISOString() };
+  }
+
+  @Put('/:city')
+  @invalidates(['forecast:{city}', 'forecasts'])
+  update(@Param('city') city: string, @Body() fields: Partial<Omit<Forecast, 'city'>>) {
+    forecastStore.count('update');
+    const forecast = forecastStore.update(city, fields);
+    if (!forecast) throw new NotFoundError(`no forecast for ${city}`);
+    return forecast;
+  }
+}
+
 /** Stands in for a 20 ms database query, so a cache hit is visibly faster than a miss. */
 function slowDatabase(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 20));
@@ -80,7 +133,7 @@ export interface DemoServer {
 /** Starts the demo API on the chosen driver, on `port` (0 = a free one) on loopback. */
 export async function startDemoServer(driver: 'express' | 'koa', port = 0): Promise<DemoServer> {
   const options: RoutingControllersOptions = {
-    controllers: [CityController, OrderController],
+    controllers: [CityController, OrderController, ForecastController],
     middlewares: [ExemptIdempotencyKeyMiddleware],
   };
   const app = driver === 'express' ? createExpressServer(options) : createKoaServer(options);

@@ -3,7 +3,12 @@ import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'nod
 import { configureExtensions, createRedisStorage, RedisLock } from '../src';
 import { startDemoServer } from './app';
 import { cityStore } from './cityStore';
+import { demoClock } from './demoClock';
+import { forecastStore } from './forecastStore';
 import { orderStore } from './orderStore';
+
+/** What the demo's CDN purge callback was called with (the demo has no CDN: it records them). */
+const purged: Array<readonly string[]> = [];
 
 interface Reply {
   status: number;
@@ -141,6 +146,81 @@ const STEPS: TourStep[] = [
       return `20 responses, 1 action run`;
     },
   },
+  {
+    title: 'One @cacheResponse on ForecastController caches every GET; an action refines it; an exempt one always runs',
+    async run(call) {
+      await call('GET', '/forecasts');
+      const hit = await call('GET', '/forecasts');
+      await call('GET', '/forecasts/paris/now');
+      const exempt = await call('GET', '/forecasts/paris/now');
+      check(forecastStore.runs.list === 1, `the list ran ${forecastStore.runs.list} times, expected 1`);
+      check(/; hit; ttl=30/.test(String(hit.headers['cache-status'])), `Cache-Status on the hit: ${hit.headers['cache-status']}`);
+      check(forecastStore.runs.now === 2 && exempt.headers['cache-status'] === undefined, 'the exempt action was cached');
+      return `list ${hit.headers['cache-status']} (the class's ttl); /now ran ${forecastStore.runs.now} times, no Cache-Status`;
+    },
+  },
+  {
+    title: 'An ETag from tag versions: a 304 runs nothing until a PUT invalidates the tag, then the tag changes',
+    async run(call) {
+      const first = await call('GET', '/forecasts/paris');
+      const runs = forecastStore.runs.one;
+      const revalidated = await call('GET', '/forecasts/paris', { headers: { 'if-none-match': String(first.headers.etag) } });
+      check(revalidated.status === 304 && forecastStore.runs.one === runs, `revalidation answered ${revalidated.status}`);
+      const written = await call('PUT', '/forecasts/paris', { body: { sky: 'sun', highC: 21 } });
+      const after = await call('GET', '/forecasts/paris', { headers: { 'if-none-match': String(first.headers.etag) } });
+      check(written.status === 200, `the PUT answered ${written.status}`);
+      check(after.status === 200 && JSON.parse(after.body).sky === 'sun', 'the read after the write still showed the old forecast');
+      check(after.headers.etag !== first.headers.etag, 'the ETag did not change with the data');
+      return `ETag ${first.headers.etag} → 304, no run; after the PUT → 200 with ETag ${after.headers.etag}`;
+    },
+  },
+  {
+    title: 'A CDN in front: surrogate keys and CDN-Cache-Control on cached responses, a purge after every write',
+    async run(call) {
+      const read = await call('GET', '/forecasts/oslo');
+      const before = purged.length;
+      await call('PUT', '/forecasts/oslo', { body: { highC: 14 } });
+      const deadline = Date.now() + 5_000;
+      while (purged.length === before && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+      const keys = String(read.headers['surrogate-key']);
+      check(keys === '/forecasts/oslo forecast:oslo forecasts', `Surrogate-Key: ${keys}`);
+      check(read.headers['cdn-cache-control'] === 'max-age=60', `CDN-Cache-Control: ${read.headers['cdn-cache-control']}`);
+      check(purged.length === before + 1, 'purge was not called after the write');
+      return `Surrogate-Key: ${keys}; CDN-Cache-Control: ${read.headers['cdn-cache-control']}; purged [${purged[before].join(', ')}]`;
+    },
+  },
+  {
+    title:
+      'Rules as functions: a storm keeps 5 s (ttl from the response), an empty list is never stored (unless), a preview bypasses (condition)',
+    async run(call) {
+      await call('GET', '/forecasts/reykjavik');
+      const storm = await call('GET', '/forecasts/reykjavik');
+      const listRuns = forecastStore.runs.list;
+      await call('GET', '/forecasts?sky=hail');
+      await call('GET', '/forecasts?sky=hail');
+      const oneRuns = forecastStore.runs.one;
+      const preview = await call('GET', '/forecasts/lisbon?preview=1');
+      check(/; hit; ttl=5$/.test(String(storm.headers['cache-status'])), `Cache-Status of the storm: ${storm.headers['cache-status']}`);
+      check(forecastStore.runs.list === listRuns + 2, 'the empty list was stored');
+      check(
+        /fwd=bypass/.test(String(preview.headers['cache-status'])) && forecastStore.runs.one === oneRuns + 1,
+        'the preview used the cache',
+      );
+      return `storm ${storm.headers['cache-status']}; empty list ran twice; preview ${preview.headers['cache-status']}`;
+    },
+  },
+  {
+    title: 'Stale-if-error: 31 s later the weather service is down, and the stale forecast stands in for the 500',
+    async run(call) {
+      const fresh = await call('GET', '/forecasts/lisbon');
+      demoClock.skip(31_000);
+      forecastStore.down = true;
+      const stale = await call('GET', '/forecasts/lisbon').finally(() => (forecastStore.down = false));
+      check(stale.status === 200 && stale.body === fresh.body, `the outage answered ${stale.status}`);
+      check(/detail=stale-if-error/.test(String(stale.headers['cache-status'])), `Cache-Status: ${stale.headers['cache-status']}`);
+      return `200, Age ${stale.headers.age}, Cache-Status: ${stale.headers['cache-status']}`;
+    },
+  },
 ];
 
 function ms(reply: Reply): string {
@@ -153,6 +233,16 @@ async function main(): Promise<void> {
   const driver = driverArg === 'koa' ? 'koa' : 'express';
   const serve = args.includes('--serve');
   const redisUrl = process.env.REDIS_URL;
+  configureExtensions({
+    clock: demoClock,
+    cdn: {
+      surrogateKeyHeader: 'Surrogate-Key',
+      purge: (keys) => {
+        purged.push(keys);
+        if (serve) console.log(`CDN purge: ${keys.join(' ')}`);
+      },
+    },
+  });
   if (redisUrl) {
     configureExtensions({
       caches: { default: createRedisStorage(redisUrl, { namespace: `rcx-demo-${process.pid}` }) },

@@ -1,4 +1,5 @@
 import { Container, Token } from 'typedi';
+import { validateCdnSettings } from './cache/cdn';
 import { createDefaultSettings } from './defaults';
 import { InvalidOptionError } from './errors';
 import { validateIdempotencySettings } from './idempotency/IdempotencyKeyOptions';
@@ -67,6 +68,7 @@ export function configureExtensions(configuration: ExtensionsConfiguration): Rea
     credentialHeaders: lowerCased(configuration.credentialHeaders ?? current.credentialHeaders),
     availableFormats: frozenList(configuration.availableFormats, current.availableFormats),
     availableLanguages: frozenList(configuration.availableLanguages, current.availableLanguages),
+    cdn: configuration.cdn === undefined ? current.cdn : validateCdnSettings(configuration.cdn, OWNER),
   } as ExtensionsSettings);
   validateSettings(next);
   commit(next, false);

@@ -26,6 +26,7 @@ export function createDefaultSettings(): ExtensionsSettings {
     credentialHeaders: Object.freeze(['authorization', 'cookie']),
     availableFormats: null,
     availableLanguages: null,
+    cdn: null,
     clock: systemClock,
   };
 }

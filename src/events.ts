@@ -19,9 +19,18 @@ export type CacheEvent =
       readonly key?: string;
       /** `'not-serializable'`: a `@cached` result that would not come back from the store as it is. */
       readonly reason: NotStoredReason | 'not-serializable';
+      /** What a rule (`condition`, `unless`, a `ttl` function) answered instead of what it should. */
+      readonly detail?: string;
+      /** What a rule threw. */
+      readonly error?: unknown;
     }
   | { readonly type: 'store-error'; readonly route: string; readonly key?: string; readonly error: unknown }
-  | { readonly type: 'invalidated'; readonly tags: readonly string[] };
+  | { readonly type: 'invalidated'; readonly tags: readonly string[] }
+  /** A stale entry was served because the action threw (`error`) or answered `status` ≥ 500 (`staleIfError`). */
+  | { readonly type: 'stale-if-error'; readonly route: string; readonly key: string; readonly status: number; readonly error?: unknown }
+  /** `cdn.purge` settled for these surrogate keys (`purged`), or failed (`purge-error`). */
+  | { readonly type: 'purged'; readonly tags: readonly string[] }
+  | { readonly type: 'purge-error'; readonly tags: readonly string[]; readonly error: unknown };
 
 const cacheChannel = channel(CACHE_CHANNEL_NAME);
 

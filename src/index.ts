@@ -21,8 +21,11 @@ export { UniqueMethodIdKeyBit } from './keys/bits/UniqueMethodIdKeyBit';
 export { UserKeyBit, ANONYMOUS_USER, type UserIdExtractor } from './keys/bits/UserKeyBit';
 
 // cache
-export { cacheResponse } from './cache/cacheResponse';
+export { cacheResponse, cacheResponseExempt } from './cache/cacheResponse';
 export { DEFAULT_CACHE_RESPONSE_OPTIONS, type CacheResponseOptions } from './cache/CacheResponseOptions';
+export type { TtlFunction, CacheCondition, CacheUnless } from './cache/cacheRules';
+export type { CdnSettings, SurrogateKeyHeader } from './cache/cdn';
+export type { TagList } from './cache/tagTemplates';
 export type { CacheControlDirectives } from './cache/cacheControlHeader';
 export {
   invalidates,
@@ -96,6 +99,7 @@ export { RedisLock, type RedisLockOptions, type RedisLockClient } from './locks/
 
 // http
 export type { RequestView, DriverName } from './http/RequestView';
+export type { ControllerOrMethodDecorator } from './http/controllerOrMethodDecorator';
 export type { CapturedResponse, HeaderValue } from './http/CapturedResponse';
 
 // openapi

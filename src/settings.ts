@@ -1,3 +1,4 @@
+import type { CdnSettings } from './cache/cdn';
 import type { Clock } from './clock';
 import type { IdempotencySettings } from './idempotency/IdempotencyKeyOptions';
 import type { KeyFunc } from './keys/KeyFunc';
@@ -93,6 +94,17 @@ export interface ExtensionsSettings {
    * @default null
    */
   readonly availableLanguages: readonly string[] | null;
+  /**
+   * A CDN in front of the app (Fastly, Cloudflare…): responses of cached routes carry their
+   * surrogate keys in `surrogateKeyHeader`, and `@invalidates` / `invalidateTags` call `purge`
+   * with the keys they invalidated. Replaced as a whole by `configureExtensions`.
+   * @default null (no CDN)
+   * @example
+   * ```ts
+   * configureExtensions({ cdn: { surrogateKeyHeader: 'Cache-Tag', purge: (tags) => cloudflare.purgeByTags(tags) } });
+   * ```
+   */
+  readonly cdn: Readonly<CdnSettings> | null;
   /**
    * Time source of cache ages and freshness, idempotency leases and expiry (tests inject a
    * fake one). Waiting (timeouts, polling) still uses real time.

@@ -40,6 +40,17 @@ describe('tag versions', () => {
     expect(storage.writes).to.deep.equal(tags.map((tag) => TAG_KEY_PREFIX + tag));
   });
 
+  it('keeps, and records, a version another request gave a tag after this one read none', async () => {
+    const readEarlier = await readTagVersions(storage, tags);
+    const theirs = await settleTagVersions(storage, tags, await readTagVersions(storage, tags), 60_000);
+    storage.writes.length = 0;
+
+    const mine = await settleTagVersions(storage, tags, readEarlier, 60_000);
+
+    expect(mine).to.deep.equal(theirs);
+    expect(storage.writes).to.deep.equal([]);
+  });
+
   it('finds an entry unchanged while its tags keep their versions', async () => {
     const recorded = await settleTagVersions(storage, tags, await readTagVersions(storage, tags), 60_000);
 

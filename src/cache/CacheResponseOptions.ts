@@ -1,21 +1,40 @@
 import type { Clock } from '../clock';
 import { InvalidOptionError } from '../errors';
-import type { KeyBitContext } from '../keys/KeyBit';
 import { KeyConstructor } from '../keys/KeyConstructor';
 import { checkKeyFunc, keyFuncDefaults, resolveKeyFunc, type KeyFunc, type ResolvedKeyFunc } from '../keys/KeyFunc';
 import { isLock, resolveLock, type Lock } from '../locks/Lock';
 import type { ExtensionsSettings } from '../settings';
 import { isStorage, resolveStorage, type Storage } from '../storage/Storage';
 import { formatCacheControl, makePrivate, type CacheControlDirectives } from './cacheControlHeader';
+import { checkRuleFunctions, type CacheCondition, type CacheUnless, type TtlFunction } from './cacheRules';
+import type { SurrogateKeyHeader } from './cdn';
 import { DEFAULT_CACHEABLE_STATUSES, ERROR_STATUSES, displayHeaderName } from './storagePolicy';
+import { parseTagList, type TagList, type TagTemplates } from './tagTemplates';
 
-/** Options of {@link cacheResponse}. Unset fields fall back to `configureExtensions` settings. */
+/**
+ * Options of {@link cacheResponse}. Unset fields fall back to `configureExtensions` settings.
+ *
+ * @example
+ * ```ts
+ * const options: CacheResponseOptions = {
+ *   ttl: (context, response) => (response.headers['x-volatile'] ? 5_000 : 60_000),
+ *   condition: (context) => context.request.query.preview === undefined,
+ *   unless: (context, response) => response.body.length === 2, // an empty JSON list
+ *   tags: ['city:{id}'],
+ *   staleIfError: 10 * 60_000,
+ *   cdnCacheControl: { maxAgeSeconds: 300 },
+ * };
+ * ```
+ */
 export interface CacheResponseOptions {
   /**
-   * How long a stored response is fresh, in milliseconds.
+   * How long a stored response is fresh, in milliseconds; or a function of the context and the
+   * captured response returning it (called once per stored response). A function that throws
+   * or returns anything but a positive number stores nothing (a `not-stored` event, reason
+   * `ttl`, says what it returned); the response is still sent.
    * @default settings.defaultCacheResponseTimeout (5 minutes)
    */
-  ttl?: number;
+  ttl?: number | TtlFunction;
   /**
    * Name of the store (`configureExtensions({ caches })`), or a `Storage`.
    * @default settings.defaultUseCache ('default')
@@ -54,10 +73,44 @@ export interface CacheResponseOptions {
   cacheControl?: 'public' | 'private' | CacheControlDirectives;
   /**
    * Extra invalidation tags of an entry (its path is always a tag), for `@invalidates` and
-   * `invalidateTags`.
+   * `invalidateTags`, and the surrogate keys a CDN gets (settings `cdn`): names, where
+   * `{param}` is the request's route parameter (`['city:{id}']`; a placeholder naming no
+   * parameter of the route fails when the app is built), or a function of the context.
    * @default none
    */
-  tags?: (context: KeyBitContext) => readonly string[] | Promise<readonly string[]>;
+  tags?: TagList;
+  /**
+   * Whether this request may use the cache: `false` bypasses it (nothing read, nothing stored,
+   * `Cache-Status: …; fwd=bypass`). Evaluated after the credential check, before the key is
+   * built. One that throws or answers a non-boolean bypasses too (an event says why).
+   * @default none (every request may)
+   */
+  condition?: CacheCondition;
+  /**
+   * Whether this response must not be stored: `true` sends it and keeps nothing (Spring's
+   * `unless`). Only asked for responses the storage policy would store. One that throws or
+   * answers a non-boolean stores nothing (an event says why).
+   * @default none
+   */
+  unless?: CacheUnless;
+  /**
+   * How long past its freshness (`ttl`) a stored entry may stand in for an error (RFC 5861
+   * `stale-if-error`, on the server), in milliseconds: when the action throws an error of status
+   * ≥ 500 or answers ≥ 500, the stale entry is sent instead, marked
+   * `Cache-Status: <cache>; fwd=stale; fwd-status=<status>; detail=stale-if-error`, and a
+   * `stale-if-error` event carries the error. Entries are kept `ttl + staleWhileRevalidate +
+   * staleIfError`. An invalidated entry is never served.
+   * @default 0 (errors go through)
+   */
+  staleIfError?: number;
+  /**
+   * `CDN-Cache-Control` (RFC 9213) sent on responses below 400 that any client may share, in the
+   * form of `cacheControl` (seconds: `{ maxAgeSeconds: 300, staleIfErrorSeconds: 600 }`): what a
+   * CDN in front obeys instead of `Cache-Control`. Never sent when the action set its own, nor
+   * on `private` / `no-store` responses; a user-identifying key fails at startup.
+   * @default none
+   */
+  cdnCacheControl?: 'public' | 'private' | CacheControlDirectives;
   /**
    * How long past its `ttl` a stale entry is still served at once while one refresh runs, in ms.
    * @default 0
@@ -87,21 +140,28 @@ export interface CacheResponseOptions {
 export const DEFAULT_CACHE_RESPONSE_OPTIONS = Object.freeze({
   vary: Object.freeze([]) as readonly string[],
   staleWhileRevalidate: 0,
+  staleIfError: 0,
   public: false,
   maxBodyBytes: 1 << 20,
 });
 
 /** Options as validated when the decorator is applied; settings-backed fields stay optional. @internal */
 export interface ValidatedCacheResponseOptions {
+  /** The `ttl` when a number (else the settings' default applies until the function answers). */
   readonly ttl?: number;
+  readonly ttlFunction?: TtlFunction;
+  readonly condition?: CacheCondition;
+  readonly unless?: CacheUnless;
   readonly cache?: string | Storage;
   readonly keyFunc?: KeyFunc;
   readonly cacheErrors?: boolean;
   readonly statuses?: readonly number[];
   readonly vary: readonly string[];
   readonly cacheControl?: string;
-  readonly tags?: CacheResponseOptions['tags'];
+  readonly cdnCacheControl?: string;
+  readonly tags?: TagTemplates;
   readonly staleWhileRevalidate: number;
+  readonly staleIfError: number;
   readonly lock?: string | Lock;
   readonly public: boolean;
   readonly maxBodyBytes: number;
@@ -117,9 +177,13 @@ const KNOWN = new Set([
   'cacheControl',
   'tags',
   'staleWhileRevalidate',
+  'staleIfError',
   'lock',
   'public',
   'maxBodyBytes',
+  'condition',
+  'unless',
+  'cdnCacheControl',
 ]);
 
 /**
@@ -137,9 +201,10 @@ export function validateCacheResponseOptions(
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
   }
-  const { ttl, cache, cacheErrors, statuses, vary, staleWhileRevalidate, maxBodyBytes, lock, tags } = options;
-  if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0))
-    throw new InvalidOptionError(owner, 'ttl', 'a positive number of milliseconds', ttl);
+  const { ttl, cache, cacheErrors, statuses, vary, staleWhileRevalidate, staleIfError, maxBodyBytes, lock, tags } = options;
+  if (ttl !== undefined && typeof ttl !== 'function' && !(typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0))
+    throw new InvalidOptionError(owner, 'ttl', 'a positive number of milliseconds or a function (context, response) => number', ttl);
+  checkRuleFunctions(options, owner);
   if (cache !== undefined && !(typeof cache === 'string' ? cache !== '' : isStorage(cache)))
     throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage', cache);
   if (cacheErrors !== undefined && typeof cacheErrors !== 'boolean')
@@ -161,29 +226,38 @@ export function validateCacheResponseOptions(
   if (staleWhileRevalidate !== undefined && !(Number.isFinite(staleWhileRevalidate) && staleWhileRevalidate >= 0)) {
     throw new InvalidOptionError(owner, 'staleWhileRevalidate', 'a non-negative number of milliseconds', staleWhileRevalidate);
   }
+  if (staleIfError !== undefined && !(typeof staleIfError === 'number' && Number.isFinite(staleIfError) && staleIfError >= 0)) {
+    throw new InvalidOptionError(owner, 'staleIfError', 'a non-negative number of milliseconds', staleIfError);
+  }
   if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) {
     throw new InvalidOptionError(owner, 'maxBodyBytes', 'a positive integer number of bytes', maxBodyBytes);
   }
   if (lock !== undefined && !(typeof lock === 'string' ? lock !== '' : isLock(lock))) {
     throw new InvalidOptionError(owner, 'lock', 'a lock name or a Lock', lock);
   }
-  if (tags !== undefined && typeof tags !== 'function')
-    throw new InvalidOptionError(owner, 'tags', 'a function (context) => string[]', tags);
+  const tagTemplates = tags === undefined ? undefined : parseTagList(tags, owner, 'tags');
   if (options.keyFunc !== undefined) checkKeyFunc(options.keyFunc, owner, 'keyFunc');
   const cacheControl = options.cacheControl === undefined ? undefined : formatCacheControl(options.cacheControl, owner);
+  const cdnCacheControl =
+    options.cdnCacheControl === undefined ? undefined : formatCacheControl(options.cdnCacheControl, owner, 'cdnCacheControl');
   if (options.keyFunc instanceof KeyConstructor && options.keyFunc.identifiesUser()) {
-    checkUserScoped(options.public ?? false, cacheControl, owner, 'keyFunc');
+    checkUserScoped(options.public ?? false, cacheControl, owner, 'keyFunc', cdnCacheControl);
   }
   return Object.freeze({
-    ttl,
+    ttl: typeof ttl === 'number' ? ttl : undefined,
+    ttlFunction: typeof ttl === 'function' ? ttl : undefined,
+    condition: options.condition,
+    unless: options.unless,
     cache,
     keyFunc: options.keyFunc,
     cacheErrors,
     statuses: statuses && Object.freeze([...statuses]),
     vary: Object.freeze((vary ?? DEFAULT_CACHE_RESPONSE_OPTIONS.vary).map((h) => h.toLowerCase())),
     cacheControl,
-    tags,
+    cdnCacheControl,
+    tags: tagTemplates,
     staleWhileRevalidate: staleWhileRevalidate ?? DEFAULT_CACHE_RESPONSE_OPTIONS.staleWhileRevalidate,
+    staleIfError: staleIfError ?? DEFAULT_CACHE_RESPONSE_OPTIONS.staleIfError,
     lock,
     public: options.public ?? DEFAULT_CACHE_RESPONSE_OPTIONS.public,
     maxBodyBytes: maxBodyBytes ?? DEFAULT_CACHE_RESPONSE_OPTIONS.maxBodyBytes,
@@ -217,6 +291,10 @@ export interface ResolvedCacheOptions {
   readonly sharedCacheControl?: string;
   /** `Cache-Control` for clients of user-scoped responses: the option made private, or `private`. */
   readonly privateCacheControl: string;
+  /** `CDN-Cache-Control` of shared responses (the option), if any. */
+  readonly cdnCacheControl?: string;
+  /** Where responses carry their surrogate keys for a CDN (settings `cdn`), if anywhere. */
+  readonly surrogateKeyHeader?: SurrogateKeyHeader;
   readonly statuses: ReadonlySet<number>;
   readonly lock?: Lock;
   readonly clock: Clock;
@@ -246,6 +324,7 @@ export function resolveCacheOptions(
       options.cacheControl,
       owner,
       options.keyFunc === undefined ? 'keyFunc (settings.defaultKeyFunc)' : 'keyFunc',
+      options.cdnCacheControl,
     );
   }
   const keyVary = [...new Set([...(constructor?.varyHeaders() ?? []), ...options.vary])];
@@ -267,6 +346,8 @@ export function resolveCacheOptions(
     varyNames: Object.freeze(covered.map(displayHeaderName)),
     sharedCacheControl: options.cacheControl,
     privateCacheControl: options.cacheControl === undefined ? 'private' : makePrivate(options.cacheControl),
+    cdnCacheControl: options.cdnCacheControl,
+    surrogateKeyHeader: settings.cdn?.surrogateKeyHeader,
     statuses: new Set(cacheErrors ? [...statuses, ...ERROR_STATUSES] : statuses),
     lock: options.lock === undefined ? undefined : resolveLock(settings.locks, options.lock, owner),
     clock: settings.clock,
@@ -278,9 +359,16 @@ export function resolveCacheOptions(
  * A key that identifies the user makes every response it caches the user's: `public`,
  * `cacheControl: 'public'` and `s-maxage` (both invite shared caches) contradict it.
  */
-function checkUserScoped(isPublic: boolean, cacheControl: string | undefined, owner: string, keyOption: string): void {
+function checkUserScoped(
+  isPublic: boolean,
+  cacheControl: string | undefined,
+  owner: string,
+  keyOption: string,
+  cdnCacheControl: string | undefined,
+): void {
   const why = `with ${keyOption}, which identifies the user (UserKeyBit): its responses are private`;
   if (isPublic) throw new InvalidOptionError(owner, 'public', `false ${why}`, true);
+  if (cdnCacheControl !== undefined) throw new InvalidOptionError(owner, 'cdnCacheControl', `unset ${why}`, cdnCacheControl);
   const directives = (cacheControl ?? '').split(',').map((directive) => directive.trim().split('=')[0]);
   if (directives.includes('public') || directives.includes('s-maxage')) {
     throw new InvalidOptionError(owner, 'cacheControl', `free of public and s-maxage ${why}`, cacheControl);

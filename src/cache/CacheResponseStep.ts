@@ -10,8 +10,11 @@ import { publishCacheEvent } from '../events';
 import { decorateResponse, decorationOf, notModifiedClientHeaders, type Decoration } from './clientHeaders';
 import { encodeEntry, encodeVaryMarker, readEntry, readVaryMarker, type DecodedEntry } from './CacheEntry';
 import type { ResolvedCacheOptions, ValidatedCacheResponseOptions } from './CacheResponseOptions';
+import { conditionRefusal, storeVerdict, type RuleRefusal } from './cacheRules';
+import { sendSurrogateKeys } from './cdn';
 import { SingleFlight } from './singleFlight';
 import { hitResponse } from './hitResponse';
+import { runWithStaleFallback, servedStale, staleIfErrorApplies, type StaleFallback } from './staleIfError';
 import {
   requestBypassReason,
   responseNotStorableReason,
@@ -20,7 +23,7 @@ import {
   storableHeaders,
   type NotStoredReason,
 } from './storagePolicy';
-import { pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
+import { BUMPED_VERSION_TTL_MS, pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
 
 const OWNER = '@cacheResponse';
 /** The lookup the early path made for this request (the action's run reuses it). */
@@ -33,11 +36,18 @@ const LOCK_WAIT_MS = 10_000;
 
 /** What a leader's miss produced, as its followers and the store step see it. */
 type FlightResult = CaptureResult & {
-  /** The Cache-Control the action set (what speaks to this cache), when the route decorated the response. */
-  readonly decoration?: Decoration;
   /** The leader's request headers: a follower shares a varying response only with equal values. */
   readonly requestHeaders: Readonly<Record<string, string>>;
+  /** Whether the response is stored (and so shared with followers), for how long, or why not. */
+  readonly decision: StoreDecision;
+  /** The stale entry sent in place of the action's error (`staleIfError`): what followers get too. */
+  readonly stale?: CapturedResponse;
 };
+
+/** What becomes of a leader's response: stored for `ttl` with its secondary key, or not, and why. */
+type StoreDecision =
+  | { readonly store: true; readonly ttl: number; readonly secondary: readonly string[] }
+  | { readonly store: false; readonly reason: NotStoredReason; readonly detail?: string; readonly error?: unknown };
 
 /** What a lookup found. */
 interface Lookup {
@@ -80,6 +90,8 @@ export class CacheResponseStep implements ActionStep {
       this.decorate(exchange, true, `${options.cacheName}; fwd=bypass`);
       return next();
     }
+    const refusal = this.options.condition && (await conditionRefusal(this.options.condition, exchange));
+    if (refusal) return this.bypassByCondition(exchange, refusal, next);
     const key = await this.entryKey(exchange, options);
     // A flight in progress (or still storing) answers at once: no store round trip, and no
     // window where the store is written but a lookup that started earlier missed it.
@@ -87,18 +99,45 @@ export class CacheResponseStep implements ActionStep {
     if (flying) return this.follow(exchange, flying, next, key);
     const early = exchange.get(EARLY_LOOKUP);
     const lookup = early?.key === key ? early : await this.lookupOrFailOpen(exchange, options, key);
+    let fallback: StaleFallback | undefined;
     if (lookup.found && !exchange.isBackgroundRefresh) {
       const answer = this.answerFound(exchange, options, lookup);
       if (answer !== NOT_ANSWERED) return answer;
+      const { entry, response } = lookup.found;
+      if (staleIfErrorApplies(entry, options.clock.now() - entry.storedAt, this.options.staleIfError)) fallback = { key, entry, response };
     }
     const joined = this.#flights.join(key);
     if (joined && !exchange.isBackgroundRefresh) return this.follow(exchange, joined, next, key);
     // A HEAD response has no body to share or store: it never leads a flight for GETs to join.
     if (request.method === 'HEAD') {
       this.decorate(exchange, options.keyIdentifiesUser, missStatus(options, lookup));
-      return next();
+      this.sendSurrogateKeys(exchange, lookup.tags);
+      return this.runAction(exchange, next, fallback);
     }
-    return this.lead(exchange, options, lookup, next);
+    return this.lead(exchange, options, lookup, next, fallback);
+  }
+
+  /** `condition` answered false (or failed): the request neither reads nor stores, and says so. */
+  private async bypassByCondition(exchange: ActionExchange, refusal: RuleRefusal, next: () => unknown): Promise<unknown> {
+    const options = this.resolved;
+    publishCacheEvent({ type: 'bypass', route: exchange.request.route, ...refusal });
+    this.decorate(exchange, options.keyIdentifiesUser, `${options.cacheName}; fwd=bypass`);
+    // A CDN in front may still keep the response: it must carry its keys, so purges reach it.
+    if (options.surrogateKeyHeader && !options.keyIdentifiesUser) this.sendSurrogateKeys(exchange, await this.tagsOf(exchange));
+    return next();
+  }
+
+  /** Runs the action, with a stale entry standing in for its errors when there is one (`staleIfError`). */
+  private runAction(exchange: ActionExchange, next: () => unknown, fallback: StaleFallback | undefined): unknown {
+    if (!fallback) return next();
+    const options = this.resolved;
+    return runWithStaleFallback(exchange, next, fallback, options.cacheName, options.clock, this.options.maxBodyBytes);
+  }
+
+  /** Surrogate keys for a CDN (settings `cdn`), on shared responses only. */
+  private sendSurrogateKeys(exchange: ActionExchange, tags: readonly string[]): void {
+    const { surrogateKeyHeader, keyIdentifiesUser } = this.resolved;
+    if (surrogateKeyHeader && !keyIdentifiesUser) sendSurrogateKeys(exchange, surrogateKeyHeader, tags);
   }
 
   /** A hit can be answered early when the key (and tags) are known before the parameters are resolved. */
@@ -116,6 +155,9 @@ export class CacheResponseStep implements ActionStep {
     if (exchange.isBackgroundRefresh || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
     if (requestBypassReason(request, options.userScoped, options.credentialHeaders)) return false;
     if (!options.userScoped && exchange.route.currentUserChecker && (await currentUserBypass(exchange))) return false;
+    // A request the condition keeps from the cache is the action's run's to answer (and report).
+    // A condition that throws here (reading the arguments, say) takes the route off the early path.
+    if (this.options.condition && (await this.options.condition(exchange)) !== true) return false;
     const key = await this.entryKey(exchange, options);
     if (this.#flights.join(key)) return false;
     const lookup = await this.lookupOrFailOpen(exchange, options, key);
@@ -174,7 +216,13 @@ export class CacheResponseStep implements ActionStep {
   }
 
   /** Leader of a miss: runs the action (under the cross-process lock if configured) and stores. */
-  private async lead(exchange: ActionExchange, options: ResolvedCacheOptions, lookup: Lookup, next: () => unknown): Promise<unknown> {
+  private async lead(
+    exchange: ActionExchange,
+    options: ResolvedCacheOptions,
+    lookup: Lookup,
+    next: () => unknown,
+    fallback: StaleFallback | undefined,
+  ): Promise<unknown> {
     const { key } = lookup;
     let release: () => void = () => undefined;
     let landed: () => void = () => undefined;
@@ -196,7 +244,13 @@ export class CacheResponseStep implements ActionStep {
           if (again?.found && options.clock.now() - again.found.entry.storedAt < again.found.entry.ttl) {
             await handle.release().catch(() => false);
             const { entry, response } = again.found;
-            outcome = { complete: true, response, requestHeaders: exchange.request.headers };
+            const secondary = secondaryVary(response.headers.vary, options.keyVary);
+            outcome = {
+              complete: true,
+              response,
+              requestHeaders: exchange.request.headers,
+              decision: secondary === '*' ? { store: false, reason: 'vary-star' } : { store: true, ttl: entry.ttl, secondary },
+            };
             release();
             landed();
             publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
@@ -209,13 +263,19 @@ export class CacheResponseStep implements ActionStep {
       // bumps past them and the entry stored afterwards is already stale (never the reverse).
       const recorded = lookup.storeFailed
         ? undefined
-        : await settleTagVersions(options.storage, lookup.tags, lookup.versions, options.ttl + this.options.staleWhileRevalidate).catch(
-            () => undefined,
-          );
+        : await settleTagVersions(
+            options.storage,
+            lookup.tags,
+            lookup.versions,
+            this.keptFor(this.options.ttlFunction ? BUMPED_VERSION_TTL_MS : options.ttl),
+          ).catch(() => undefined);
       this.decorate(exchange, options.keyIdentifiesUser, missStatus(options, lookup));
+      this.sendSurrogateKeys(exchange, lookup.tags);
       const captured = exchange.captureResponse(this.options.maxBodyBytes);
       void captured.then(async (captureResult) => {
-        const result: FlightResult = { ...captureResult, decoration: decorationOf(exchange), requestHeaders: exchange.request.headers };
+        const stale = servedStale(exchange);
+        const decision = stale ? ({ store: false, reason: 'stale-if-error' } as const) : await this.decide(exchange, captureResult);
+        const result: FlightResult = { ...captureResult, requestHeaders: exchange.request.headers, decision, stale };
         outcome = result;
         release();
         try {
@@ -225,7 +285,7 @@ export class CacheResponseStep implements ActionStep {
           await handle?.release().catch(() => false);
         }
       });
-      return next();
+      return this.runAction(exchange, next, fallback);
     } catch (error) {
       release();
       landed();
@@ -243,13 +303,13 @@ export class CacheResponseStep implements ActionStep {
   ): Promise<unknown> {
     publishCacheEvent({ type: 'coalesced', route: exchange.request.route, key });
     const result = await flight;
+    // The leader's action failed and a stale entry stood in: this request gets the same.
+    if (result?.stale) return exchange.respond(result.stale);
     // Only what could have been stored is shared: never a 304, an error, a Set-Cookie or a
-    // private/no-store response, nor a variant for other header values or a coding this client
-    // does not accept (the waiter then runs the action itself).
-    if (!result?.complete) return next();
-    const secondary = secondaryVary(result.response.headers.vary, this.resolved.keyVary);
-    if (responseNotStorableReason(result.response, this.resolved.statuses, actionCacheControl(result), secondary) || secondary === '*')
-      return next();
+    // private/no-store response, one a rule kept out, nor a variant for other header values or
+    // a coding this client does not accept (the waiter then runs the action itself).
+    if (!result?.complete || !result.decision.store) return next();
+    const { secondary } = result.decision;
     const request = exchange.request;
     const mine = secondaryValues(request.headers, secondary);
     if (secondaryValues(result.requestHeaders, secondary).some((value, index) => value !== mine[index])) return next();
@@ -270,6 +330,28 @@ export class CacheResponseStep implements ActionStep {
     decorateResponse(exchange, this.resolved, isPrivate, cacheStatus);
   }
 
+  /**
+   * Whether a leader's response is stored: the method, the capture, the storage policy (on the
+   * Cache-Control the action set itself), then the rules (`unless`, a `ttl` function).
+   */
+  private async decide(exchange: ActionExchange, result: CaptureResult): Promise<StoreDecision> {
+    const options = this.resolved;
+    if (exchange.request.method === 'HEAD') return { store: false, reason: 'method' };
+    if (!result.complete) return { store: false, reason: result.reason };
+    const secondary = secondaryVary(result.response.headers.vary, options.keyVary);
+    const reason = responseNotStorableReason(result.response, options.statuses, actionCacheControl(exchange, result.response), secondary);
+    if (reason || secondary === '*') return { store: false, reason: reason ?? 'vary-star' };
+    const { ttlFunction, unless } = this.options;
+    if (!ttlFunction && !unless) return { store: true, ttl: options.ttl, secondary };
+    const verdict = await storeVerdict({ ttl: ttlFunction, unless }, options.ttl, exchange, result.response);
+    return verdict.refusal ? { store: false, ...verdict.refusal } : { store: true, ttl: verdict.ttl, secondary };
+  }
+
+  /** How long an entry fresh for `ttl` stays in the store: also servable stale past it for a while. */
+  private keptFor(ttl: number): number {
+    return ttl + this.options.staleWhileRevalidate + this.options.staleIfError;
+  }
+
   private async store(
     exchange: ActionExchange,
     options: ResolvedCacheOptions,
@@ -278,26 +360,29 @@ export class CacheResponseStep implements ActionStep {
     tags: Record<string, string>,
   ): Promise<void> {
     const route = exchange.request.route;
-    if (exchange.request.method === 'HEAD') return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: 'method' });
-    if (!result.complete) return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: result.reason });
-    const secondary = secondaryVary(result.response.headers.vary, options.keyVary);
-    const reason: NotStoredReason | undefined = responseNotStorableReason(
-      result.response,
-      options.statuses,
-      actionCacheControl(result),
-      secondary,
-    );
-    if (reason || secondary === '*')
-      return publishCacheEvent({ type: 'not-stored', route, key: lookup.key, reason: reason ?? 'vary-star' });
+    const { decision } = result;
+    if (!decision.store) {
+      const { reason, detail, error } = decision;
+      return publishCacheEvent({
+        type: 'not-stored',
+        route,
+        key: lookup.key,
+        reason,
+        ...(detail && { detail }),
+        ...(error !== undefined && { error }),
+      });
+    }
+    if (!result.complete) return;
+    const { secondary } = decision;
     try {
       const swr = this.options.staleWhileRevalidate;
       const entry = encodeEntry(result.response, storableHeaders(result.response.headers), {
         storedAt: options.clock.now(),
-        ttl: options.ttl,
+        ttl: decision.ttl,
         swr,
         tags,
       });
-      const ttl = options.ttl + swr;
+      const ttl = this.keptFor(decision.ttl);
       if (secondary.length === 0) {
         await options.storage.set(ENTRY_KEY_PREFIX + lookup.key, entry, ttl);
       } else {
@@ -341,7 +426,7 @@ export class CacheResponseStep implements ActionStep {
   private async tagsOf(exchange: ActionExchange): Promise<readonly string[]> {
     const own = pathTag(exchange.request.path);
     if (!this.options.tags) return [own];
-    const extra = await this.options.tags(exchange);
+    const extra = await this.options.tags.expand(exchange);
     return [own, ...extra.map((tag) => `tag:${tag}`)];
   }
 
@@ -365,8 +450,9 @@ async function acquireQuietly(lock: Lock, key: string): Promise<LockHandle | und
 }
 
 /** The Cache-Control the action set itself: the one the storage policy reads. */
-function actionCacheControl(result: FlightResult & { complete: true }): HeaderValue | undefined {
-  return result.decoration?.done ? result.decoration.actionCacheControl : result.response.headers['cache-control'];
+function actionCacheControl(exchange: ActionExchange, response: CapturedResponse): HeaderValue | undefined {
+  const decoration: Decoration | undefined = decorationOf(exchange);
+  return decoration?.done ? decoration.actionCacheControl : response.headers['cache-control'];
 }
 
 /** Where one variant of a key's varying responses is stored: the key plus its header values. */

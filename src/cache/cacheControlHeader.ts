@@ -54,41 +54,41 @@ const FLAG_FIELDS = {
 } as const;
 
 /**
- * Turns the `cacheControl` option into the header value, validating it (startup errors name
- * the option).
+ * Turns the `cacheControl` option (or `cdnCacheControl`, same form, named by `option`) into the
+ * header value, validating it (startup errors name the option).
  * @internal
  */
-export function formatCacheControl(value: unknown, owner: string): string {
+export function formatCacheControl(value: unknown, owner: string, option = 'cacheControl'): string {
   if (value === 'public' || value === 'private') return value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidOptionError(owner, 'cacheControl', "'public', 'private' or an object of directives", value);
+    throw new InvalidOptionError(owner, option, "'public', 'private' or an object of directives", value);
   }
   const directives: string[] = [];
   for (const [field, raw] of Object.entries(value)) {
     if (raw === undefined) continue;
     if (field in FLAG_FIELDS) {
-      if (typeof raw !== 'boolean') throw new InvalidOptionError(owner, `cacheControl.${field}`, 'a boolean', raw);
+      if (typeof raw !== 'boolean') throw new InvalidOptionError(owner, `${option}.${field}`, 'a boolean', raw);
       if (raw) directives.push(FLAG_FIELDS[field as keyof typeof FLAG_FIELDS]);
     } else if (field in SECONDS_FIELDS) {
       if (!Number.isInteger(raw) || (raw as number) < 0) {
-        throw new InvalidOptionError(owner, `cacheControl.${field}`, 'a non-negative integer number of seconds', raw);
+        throw new InvalidOptionError(owner, `${option}.${field}`, 'a non-negative integer number of seconds', raw);
       }
       directives.push(`${SECONDS_FIELDS[field as keyof typeof SECONDS_FIELDS]}=${raw}`);
     } else {
       throw new InvalidOptionError(
         owner,
-        `cacheControl.${field}`,
+        `${option}.${field}`,
         `one of ${[...Object.keys(FLAG_FIELDS), ...Object.keys(SECONDS_FIELDS)].join(', ')}`,
         field,
       );
     }
   }
   if (new Set(directives.map((directive) => directive.split('=')[0])).size !== directives.length) {
-    throw new InvalidOptionError(owner, 'cacheControl', 'each directive once (maxAge and maxAgeSeconds name the same one)', value);
+    throw new InvalidOptionError(owner, option, 'each directive once (maxAge and maxAgeSeconds name the same one)', value);
   }
   const text = directives.join(', ');
   if (directives.includes('public') && directives.includes('private')) {
-    throw new InvalidOptionError(owner, 'cacheControl', 'either public or private, not both', value);
+    throw new InvalidOptionError(owner, option, 'either public or private, not both', value);
   }
   return text;
 }

@@ -1,6 +1,7 @@
 import { StateKey, type ActionExchange } from '../http/ActionExchange';
 import type { HeaderValue } from '../http/CapturedResponse';
 import { clientCacheControl } from './cacheControlHeader';
+import { sendCdnCacheControl } from './cdn';
 import type { ResolvedCacheOptions } from './CacheResponseOptions';
 import { mergeVary } from './storagePolicy';
 
@@ -16,7 +17,8 @@ const DECORATION = new StateKey<Decoration>('cache-decoration');
  * Gives a response a cached route serves from its action what clients and caches in front need:
  * `Cache-Status`, the key's `Vary` (merged with the action's own, before the action and again
  * at the end, since the framework may set `Vary` from `@Header` meanwhile), and Cache-Control
- * (the option, `private` for user-scoped responses; see `clientCacheControl`). The end part runs
+ * (the option, `private` for user-scoped responses; see `clientCacheControl`) and, on shared
+ * responses, `CDN-Cache-Control` (the `cdnCacheControl` option). The end part runs
  * once, at the end or when a streamed body sends the head first, and records the action's own
  * Cache-Control for the storage policy. A strong ETag is made weak if a compression middleware
  * below encodes the body.
@@ -38,6 +40,7 @@ export function decorateResponse(exchange: ActionExchange, options: ResolvedCach
     decoration.actionCacheControl = current;
     const sent = clientCacheControl(current, status, configured, isPrivate);
     if (sent !== undefined && sent !== current) exchange.setResponseHeader('cache-control', sent);
+    if (!isPrivate && options.cdnCacheControl !== undefined) sendCdnCacheControl(exchange, status, options.cdnCacheControl);
   };
   exchange.beforeResponseEnd(finish);
   exchange.beforeHeadersSent(finish);

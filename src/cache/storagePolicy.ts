@@ -1,9 +1,26 @@
 import { type CapturedResponse, type HeaderValue, headerText } from '../http/CapturedResponse';
 import type { RequestView } from '../http/RequestView';
 
-/** Why a response was not stored (reported in events and in `Cache-Status` detail). */
+/**
+ * Why a response was not stored, or a request bypassed the cache (reported in events and in
+ * `Cache-Status` detail): `condition` (the option answered false, or threw), `unless` (it
+ * answered true, or threw), `ttl` (a `ttl` function threw or answered no positive number),
+ * `stale-if-error` (a stale entry was served in place of the action's error).
+ */
 export type NotStoredReason =
-  'method' | 'credentialed-request' | 'status' | 'set-cookie' | 'no-store' | 'private' | 'vary-star' | 'too-large' | 'aborted';
+  | 'method'
+  | 'credentialed-request'
+  | 'status'
+  | 'set-cookie'
+  | 'no-store'
+  | 'private'
+  | 'vary-star'
+  | 'too-large'
+  | 'aborted'
+  | 'condition'
+  | 'unless'
+  | 'ttl'
+  | 'stale-if-error';
 
 /** Statuses stored by default (RFC 9110 §15.1 heuristically cacheable, minus the error ones). */
 export const DEFAULT_CACHEABLE_STATUSES: readonly number[] = Object.freeze([200, 203, 204, 300, 301, 410]);

@@ -24,7 +24,9 @@ export function readTagVersions(storage: Storage, tags: readonly string[]): Prom
 
 /**
  * Gives every tag without a version one (kept `ttlMs`: a version that expires only turns the
- * entries recorded with it into misses), and returns the versions to record in an entry.
+ * entries recorded with it into misses), and returns the versions to record in an entry. Tags
+ * read without a version are read again first: another request (an ETag from the same tags, say)
+ * may have given them one since, and overwriting it would change what that request sent.
  */
 export async function settleTagVersions(
   storage: Storage,
@@ -32,10 +34,13 @@ export async function settleTagVersions(
   versions: readonly (string | undefined)[],
   ttlMs: number,
 ): Promise<Record<string, string>> {
+  const missing = tags.filter((_tag, index) => typeof versions[index] !== 'string');
+  const since = missing.length === 0 ? [] : await readTagVersions(storage, missing);
+  const current = tags.map((tag, index) => (typeof versions[index] === 'string' ? versions[index] : since[missing.indexOf(tag)]));
   const recorded: Record<string, string> = {};
   const writes: Promise<unknown>[] = [];
   tags.forEach((tag, index) => {
-    let version = versions[index];
+    let version = current[index];
     if (typeof version !== 'string') {
       version = newVersion();
       writes.push(storage.set(TAG_KEY_PREFIX + tag, version, ttlMs));
@@ -60,11 +65,24 @@ export function tagsUnchanged(
 }
 
 /** How long a bumped version is kept: past it, entries recorded with it only turn into misses. */
-const BUMPED_VERSION_TTL_MS = 7 * 24 * 60 * 60_000;
+export const BUMPED_VERSION_TTL_MS = 7 * 24 * 60 * 60_000;
 
 /** Moves every tag to a new version, invalidating all entries recorded with the old ones. */
 export async function bumpTagVersions(storage: Storage, tags: readonly string[]): Promise<void> {
-  await Promise.all(tags.map((tag) => storage.set(TAG_KEY_PREFIX + tag, newVersion(), BUMPED_VERSION_TTL_MS)));
+  await writeTagVersions(storage, newTagVersions(tags));
+}
+
+/**
+ * New versions for `tags`, drawn now (synchronously) so that what a response says about them
+ * (an ETag rebuilt after a write) can name them before they are written.
+ */
+export function newTagVersions(tags: readonly string[]): ReadonlyMap<string, string> {
+  return new Map(tags.map((tag) => [tag, newVersion()]));
+}
+
+/** Writes versions drawn by {@link newTagVersions}: the bump itself. */
+export async function writeTagVersions(storage: Storage, versions: ReadonlyMap<string, string>): Promise<void> {
+  await Promise.all([...versions].map(([tag, version]) => storage.set(TAG_KEY_PREFIX + tag, version, BUMPED_VERSION_TTL_MS)));
 }
 
 function newVersion(): string {

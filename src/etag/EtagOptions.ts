@@ -6,6 +6,8 @@ import { isThenable } from '../promises';
 import { KeyConstructor } from '../keys/KeyConstructor';
 import { resolveKeyFunc, type KeyFunc, type KeyFuncDefaults } from '../keys/KeyFunc';
 import { controllerName } from '../keys/bits/UniqueControllerIdKeyBit';
+import { isStorage, type Storage } from '../storage/Storage';
+import { parseTagList, type TagList, type TagTemplates } from '../cache/tagTemplates';
 import { formatEntityTag, isEntityTag } from './entityTags';
 
 /**
@@ -15,6 +17,7 @@ import { formatEntityTag, isEntityTag } from './entityTags';
  * @example
  * ```ts
  * const options: EtagOptions = { etagFunc: 'version', rebuildAfterMethodEvaluation: true, requirePrecondition: true };
+ * const byTags: EtagOptions = { tags: ['city:{id}'] }; // changes exactly when @invalidates(['city:{id}']) runs
  * ```
  */
 export interface EtagOptions {
@@ -35,6 +38,24 @@ export interface EtagOptions {
    * @default false
    */
   content?: boolean;
+  /**
+   * Build a strong tag from the current versions of these invalidation tags in the shared store
+   * (`cache`), plus the request path's own tag: the tag changes exactly when `@invalidates` or
+   * `invalidateTags` bump one of them, in every process sharing the store, and a 304 costs one
+   * read of the versions (no action run, no cache entry read). Names may hold `{param}`
+   * placeholders for route parameters (`['city:{id}']`, checked when the app is built), or a
+   * function of the context returns them. With `etagFunc` as well, its value joins the
+   * versions (give it the bits the representation varies on, e.g. a `FormatKeyBit`). Not
+   * allowed together with `content`.
+   * @default none
+   */
+  tags?: TagList;
+  /**
+   * With `tags`: the store whose tag versions make the tag, the one `@invalidates` bumps (a
+   * configured store's name or a `Storage`).
+   * @default settings.defaultUseCache ('default')
+   */
+  cache?: string | Storage;
   /**
    * The representation's modification time (a `Last-Modified` validator for `If-Modified-Since`
    * and `If-Unmodified-Since`), computed before the action; `null` / `undefined` for none.
@@ -94,6 +115,8 @@ export interface ValidatedEtagOptions {
   readonly requirePrecondition: boolean | readonly string[];
   readonly limits: EntityTagListLimits;
   readonly maxContentBytes: number;
+  readonly tags?: TagTemplates;
+  readonly cache?: string | Storage;
 }
 
 const KNOWN = new Set([
@@ -105,6 +128,8 @@ const KNOWN = new Set([
   'requirePrecondition',
   'limits',
   'maxContentBytes',
+  'tags',
+  'cache',
 ]);
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -114,7 +139,11 @@ const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * @internal
  */
 export function validateEtagOptions(etagFuncOrOptions: unknown, extra: EtagOptions | undefined, owner: string): ValidatedEtagOptions {
-  const options = mergeArguments(etagFuncOrOptions, extra, owner);
+  return validateMergedEtagOptions(etagOptionsOf(etagFuncOrOptions, extra, owner), owner);
+}
+
+/** Like {@link validateEtagOptions}, for the arguments already merged into one object. @internal */
+export function validateMergedEtagOptions(options: EtagOptions, owner: string): ValidatedEtagOptions {
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) throw new InvalidOptionError(owner, name, `one of ${[...KNOWN].join(', ')}`, name);
   }
@@ -129,6 +158,12 @@ export function validateEtagOptions(etagFuncOrOptions: unknown, extra: EtagOptio
   if (content && options.etagFunc !== undefined) {
     throw new InvalidOptionError(owner, 'content', 'false when etagFunc is given (one source of tags)', content);
   }
+  const tags = options.tags === undefined ? undefined : parseTagList(options.tags, owner, 'tags');
+  if (content && tags) throw new InvalidOptionError(owner, 'content', 'false when tags are given (one source of tags)', content);
+  const { cache } = options;
+  if (cache !== undefined && !(typeof cache === 'string' ? cache !== '' : isStorage(cache)))
+    throw new InvalidOptionError(owner, 'cache', 'a store name or a Storage', cache);
+  if (cache !== undefined && !tags) throw new InvalidOptionError(owner, 'cache', 'given only with tags (where their versions live)', cache);
   if (content && rebuildAfterMethodEvaluation) {
     throw new InvalidOptionError(
       owner,
@@ -168,11 +203,16 @@ export function validateEtagOptions(etagFuncOrOptions: unknown, extra: EtagOptio
       : (requirePrecondition ?? DEFAULT_ETAG_OPTIONS.requirePrecondition),
     limits: resolveEntityTagListLimits(options.limits, owner),
     maxContentBytes: maxContentBytes ?? DEFAULT_ETAG_OPTIONS.maxContentBytes,
+    tags,
+    cache,
   });
 }
 
-/** `@etag(func)`, `@etag(func, options)`, `@etag(options)` and `@etag()` as one options object. */
-function mergeArguments(first: unknown, extra: EtagOptions | undefined, owner: string): EtagOptions {
+/**
+ * `@etag(func)`, `@etag(func, options)`, `@etag(options)` and `@etag()` as one options object.
+ * @internal
+ */
+export function etagOptionsOf(first: unknown, extra: EtagOptions | undefined, owner: string): EtagOptions {
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
     throw new InvalidOptionError(owner, 'options', 'an options object', extra);
   }

@@ -1,6 +1,7 @@
 import type { EarlyConditions } from '../keys/KeyBit';
 import type { ExtensionsSettings } from '../settings';
 import type { ActionExchange } from './ActionExchange';
+import { controllerDefinitions, hasRelatedControllerSteps, refine, type ControllerStepDefinition } from './controllerSteps';
 
 /**
  * Where a step runs in a route's pipeline, whatever the decorator order:
@@ -70,6 +71,13 @@ export interface StepDefinition {
   /** The decorator's options as checked when it was applied: read, never changed (documentation reads them). */
   readonly options?: object;
   bind(route: RouteTarget, settings: Readonly<ExtensionsSettings>): ActionStep | readonly ActionStep[] | undefined;
+  /**
+   * For decorators that may also sit on a controller class: this method-level definition with
+   * the class-level one's options under its own, option by option (the method's win). Throws
+   * `InvalidOptionError` naming `route.id` when the two cannot be combined. Without it (an
+   * exemption, say) the method-level definition replaces the class-level one.
+   */
+  under?(classLevel: ControllerStepDefinition, route: RouteTarget): StepDefinition;
 }
 
 const declarations = new Map<string, Map<object, StepDefinition[]>>();
@@ -98,6 +106,7 @@ export function declaredSteps(prototype: object, methodName: string): readonly S
  * @internal
  */
 export function mayHaveSteps(target: Function, methodName: string): boolean {
+  if (hasRelatedControllerSteps(target)) return true;
   const byPrototype = declarations.get(methodName);
   if (!byPrototype) return false;
   const base = target.prototype as object;
@@ -108,7 +117,11 @@ export function mayHaveSteps(target: Function, methodName: string): boolean {
 /**
  * The step definitions of a route: for each kind, those of the nearest class in the controller's
  * prototype chain that declares that kind on the method (a subclass overrides the base class
- * kind by kind); then `extra` ones (from middlewares) whose kind the route does not have yet.
+ * kind by kind), refined by the class-level declaration of that kind (see `controllerDefinitions`)
+ * option by option, or that class-level declaration alone where no method declares the kind and
+ * it applies to the route;
+ * then `extra` ones (from middlewares) whose kind the route does not have yet. A method-level
+ * declaration thus beats a class-level one wherever each sits in the chain: it names the action.
  * @internal
  */
 export function routeDefinitions(route: RouteTarget, extra: readonly RouteWideDefinition[]): StepDefinition[] {
@@ -126,6 +139,15 @@ export function routeDefinitions(route: RouteTarget, extra: readonly RouteWideDe
       list.push(definition);
     }
     for (const [kind, list] of seenHere) byKind.set(kind, list);
+  }
+  for (const [kind, classLevel] of controllerDefinitions(route)) {
+    const own = byKind.get(kind);
+    if (own)
+      byKind.set(
+        kind,
+        own.map((definition) => refine(definition, classLevel, route)),
+      );
+    else if (classLevel.appliesTo(route)) byKind.set(kind, [classLevel]);
   }
   for (const definition of extra) {
     if (!byKind.has(definition.kind) && definition.appliesTo(route)) byKind.set(definition.kind, [definition]);

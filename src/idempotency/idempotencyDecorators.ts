@@ -1,6 +1,13 @@
 import { ConflictingDecoratorsError } from '../errors';
+import {
+  controllerId,
+  controllerOrMethodDecorator,
+  declareControllerRouteStep,
+  type ControllerOrMethodDecorator,
+} from '../http/controllerOrMethodDecorator';
 import { declareRouteStep, methodId } from '../http/routingControllers';
 import { declaredSteps, type ActionStep, type RouteTarget, type StepDefinition } from '../http/steps';
+import { withoutUndefined } from '../options';
 import type { ExtensionsSettings } from '../settings';
 import { IdempotencyStep, type IdempotencyMode } from './IdempotencyStep';
 import { resolveIdempotencyOptions, validateIdempotencyOptions, type IdempotencyKeyOptions } from './IdempotencyKeyOptions';
@@ -16,6 +23,10 @@ export const IDEMPOTENCY_KIND = 'idempotency';
  * flight waits (or 409/423), a missing or malformed key 400, a store or lock failure 503 — all
  * as RFC 9457 problem+json, and never a second execution. Safe methods pass through.
  *
+ * On a controller class it protects every POST, PUT, PATCH and DELETE action of the class and of
+ * its subclasses; an idempotency decorator on one of those methods refines it option by option
+ * (the method's options and mode win), and `@idempotencyKeyExempt()` opts a method out.
+ *
  * @param options - see {@link IdempotencyKeyOptions}; defaults come from `configureExtensions({ idempotency })`
  * @example
  * ```ts
@@ -23,9 +34,13 @@ export const IDEMPOTENCY_KIND = 'idempotency';
  * @HttpCode(201)
  * @idempotencyKey({ ttl: 24 * 3_600_000 })
  * create(@Body() order: NewOrder) { return this.orders.create(order); }
+ *
+ * @JsonController('/payments')
+ * @idempotencyKey({ anonymous: 'reject' })   // every unsafe action of the controller
+ * class PaymentController { ... }
  * ```
  */
-export function idempotencyKey(options?: IdempotencyKeyOptions): MethodDecorator {
+export function idempotencyKey(options?: IdempotencyKeyOptions): ControllerOrMethodDecorator {
   return idempotencyDecorator('@idempotencyKey', 'key', options);
 }
 
@@ -46,7 +61,7 @@ export function idempotencyKey(options?: IdempotencyKeyOptions): MethodDecorator
  * }
  * ```
  */
-export function idempotencyKeyManual(options?: IdempotencyKeyOptions): MethodDecorator {
+export function idempotencyKeyManual(options?: IdempotencyKeyOptions): ControllerOrMethodDecorator {
   return idempotencyDecorator('@idempotencyKeyManual', 'manual', options);
 }
 
@@ -90,16 +105,44 @@ export const OPT_OUT_DEFINITION = {
 
 const UNSAFE_ACTION_TYPES: ReadonlySet<string> = new Set(['post', 'put', 'patch', 'delete']);
 
-function idempotencyDecorator(name: string, mode: IdempotencyMode, options: IdempotencyKeyOptions | undefined): MethodDecorator {
-  return (target, methodName) => {
-    const validated = validateIdempotencyOptions(options, `${name} on ${methodId(target, String(methodName))}`);
-    declareOnce(target, String(methodName), {
-      kind: IDEMPOTENCY_KIND,
-      stage: 'idempotency',
-      name,
-      options: validated,
-      bind: (route, settings) => bindStep(name, mode, validated, route, settings),
-    });
+function idempotencyDecorator(
+  name: string,
+  mode: IdempotencyMode,
+  options: IdempotencyKeyOptions | undefined,
+): ControllerOrMethodDecorator {
+  return controllerOrMethodDecorator(
+    (target) => {
+      const validated = validateIdempotencyOptions(options, `${name} on ${controllerId(target)}`);
+      declareControllerRouteStep(target, {
+        ...idempotencyDefinition(name, mode, validated),
+        appliesTo: OPT_OUT_DEFINITION.appliesTo,
+        given: validated,
+      });
+    },
+    (target, methodName) => {
+      const validated = validateIdempotencyOptions(options, `${name} on ${methodId(target, methodName)}`);
+      declareOnce(target, methodName, idempotencyDefinition(name, mode, validated));
+    },
+  );
+}
+
+/** A definition of the idempotency kind; refined by a class-level one as `{ ...class, ...own }` (own mode). */
+function idempotencyDefinition(name: string, mode: IdempotencyMode, options: Readonly<IdempotencyKeyOptions>): StepDefinition {
+  return {
+    kind: IDEMPOTENCY_KIND,
+    stage: 'idempotency',
+    name,
+    options,
+    bind: (route, settings) => bindStep(name, mode, options, route, settings),
+    under: (classLevel, route) =>
+      idempotencyDefinition(
+        name,
+        mode,
+        validateIdempotencyOptions(
+          { ...(classLevel.given as IdempotencyKeyOptions), ...withoutUndefined(options) },
+          `${name} on ${route.id}`,
+        ),
+      ),
   };
 }
 

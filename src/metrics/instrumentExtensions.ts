@@ -40,6 +40,8 @@ const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
  * | `rcx.cache.hits`, `rcx.cache.misses`, `rcx.cache.stale`, `rcx.cache.coalesced`, `rcx.cache.stored`, `rcx.cache.revalidated` | counter | `route` |
  * | `rcx.cache.not_stored`, `rcx.cache.bypassed` | counter | `route`, `reason` |
  * | `rcx.cache.invalidations` | counter | — |
+ * | `rcx.cache.stale_if_error` | counter | `route`, `status` (what the action answered or threw) |
+ * | `rcx.cache.purges` | counter | `outcome` (`ok`, `error`) |
  * | `rcx.idempotency.claims` | counter | `route`, `takeover` |
  * | `rcx.idempotency.replays`, `rcx.idempotency.completions`, `rcx.idempotency.releases`, `rcx.idempotency.waits` | counter | `route` |
  * | `rcx.idempotency.conflicts` | counter | `route`, `reason` (`in-progress`, `key-reused`) |
@@ -78,6 +80,8 @@ export function instrumentExtensions(options: InstrumentExtensionsOptions = {}):
   const notStored = counter('cache.not_stored', 'Responses or results not stored, by reason');
   const bypassed = counter('cache.bypassed', 'Requests that bypassed the cache, by reason');
   const invalidations = counter('cache.invalidations', 'Invalidations (one per @invalidates response or invalidateTags call)');
+  const staleIfError = counter('cache.stale_if_error', 'Stale entries served in place of an error of the action (staleIfError)');
+  const purges = counter('cache.purges', 'Calls of the cdn.purge setting, by outcome');
   const claims = counter('idempotency.claims', 'Keys claimed to run the action (takeover: after an owner’s lease expired)');
   const idempotencyCounters = {
     replayed: counter('idempotency.replays', 'Retries answered with the stored response'),
@@ -103,6 +107,11 @@ export function instrumentExtensions(options: InstrumentExtensionsOptions = {}):
         return bypassed.add(1, { route: event.route, reason: event.reason });
       case 'invalidated':
         return invalidations.add(1);
+      case 'stale-if-error':
+        return staleIfError.add(1, { route: event.route, status: event.status });
+      case 'purged':
+      case 'purge-error':
+        return purges.add(1, { outcome: event.type === 'purged' ? 'ok' : 'error' });
       case 'store-error':
         return storeErrors.add(1, { layer: 'cache', route: event.route });
       default:
