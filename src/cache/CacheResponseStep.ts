@@ -23,7 +23,7 @@ import {
   storableHeaders,
   type NotStoredReason,
 } from './storagePolicy';
-import { BUMPED_VERSION_TTL_MS, pathTag, readTagVersions, settleTagVersions, tagsUnchanged } from './tagVersions';
+import { BUMPED_VERSION_TTL_MS, pathTag, settleTagVersions, tagKey, tagsUnchanged } from './tagVersions';
 
 const OWNER = '@cacheResponse';
 /** The lookup the early path made for this request (the action's run reuses it). */
@@ -405,8 +405,9 @@ export class CacheResponseStep implements ActionStep {
    * accepts (or decodable to identity).
    */
   private async lookup(exchange: ActionExchange, options: ResolvedCacheOptions, key: string): Promise<Lookup> {
-    const tags = await this.tagsOf(exchange);
-    const [stored, versions] = await Promise.all([options.storage.get(ENTRY_KEY_PREFIX + key), readTagVersions(options.storage, tags)]);
+    const tags = this.options.tags ? await this.tagsOf(exchange) : [pathTag(exchange.request.path)];
+    // The entry and its tags' versions in one store call: one round trip on Redis.
+    const [stored, ...versions] = await options.storage.getMany<string>([ENTRY_KEY_PREFIX + key, ...tags.map(tagKey)]);
     const headers = exchange.request.headers;
     const names = readVaryMarker(stored);
     let storeKey = key;

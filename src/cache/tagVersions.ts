@@ -17,9 +17,14 @@ export function pathTag(path: string): string {
   return `path:${path}`;
 }
 
+/** Where the version of `tag` is stored. */
+export function tagKey(tag: string): string {
+  return TAG_KEY_PREFIX + tag;
+}
+
 /** Current versions of `tags` (undefined where none exists yet), in one round trip. */
 export function readTagVersions(storage: Storage, tags: readonly string[]): Promise<readonly (string | undefined)[]> {
-  return storage.getMany<string>(tags.map((tag) => TAG_KEY_PREFIX + tag));
+  return storage.getMany<string>(tags.map(tagKey));
 }
 
 /**

@@ -9,28 +9,6 @@ import { RequestMetaKeyBit } from '../keys/bits/RequestMetaKeyBit';
 import { UserKeyBit } from '../keys/bits/UserKeyBit';
 import { IdempotencyKeyBit } from './IdempotencyKeyBit';
 
-/** Texts whose hash is remembered at most; the oldest is forgotten first. */
-const HASH_CACHE_MAX_ENTRIES = 4096;
-/** Longer texts (large bodies) are hashed every time rather than kept in memory. */
-const HASH_CACHE_MAX_TEXT_LENGTH = 1024;
-const hashes = new Map<string, string>();
-
-/**
- * `hashKey(text)`, remembered for recent short texts: a retry sends the same key and body as the
- * original, so its record key and fingerprint are the hashes of texts seen moments ago.
- * @internal
- */
-export function cachedHashKey(text: string): string {
-  if (text.length > HASH_CACHE_MAX_TEXT_LENGTH) return hashKey(text);
-  let hash = hashes.get(text);
-  if (hash === undefined) {
-    hash = hashKey(text);
-    if (hashes.size >= HASH_CACHE_MAX_ENTRIES) hashes.delete(hashes.keys().next().value as string);
-    hashes.set(text, hash);
-  }
-  return hash;
-}
-
 /** Whether a current user (from `currentUserChecker`, `req.user`, `ctx.state.user`) means nobody. @internal */
 export function isAnonymous(user: unknown): boolean {
   return user === undefined || user === null || user === false || user === '';
@@ -100,11 +78,6 @@ export class IdempotencyScopeKeyConstructor extends KeyConstructor {
   constructor(options: KeyConstructorOptions = {}) {
     super({ memoizeForRequest: false, ...options });
   }
-
-  /** The base class's key (SHA-256 of the canonical JSON), remembered for recent texts. */
-  override prepareKey(data: Record<string, unknown>): string {
-    return cachedHashKey(canonicalJson(data));
-  }
 }
 
 /**
@@ -125,10 +98,5 @@ export class IdempotencyFingerprint extends KeyConstructor {
 
   constructor(options: KeyConstructorOptions = {}) {
     super({ memoizeForRequest: false, ...options });
-  }
-
-  /** The base class's key (SHA-256 of the canonical JSON), remembered for recent texts. */
-  override prepareKey(data: Record<string, unknown>): string {
-    return cachedHashKey(canonicalJson(data));
   }
 }

@@ -1,6 +1,6 @@
 import { InvalidOptionError, KeyConstructionError } from '../errors';
 import { isThenable } from '../promises';
-import { CanonicalJsonError, canonicalJson, canonicalMember, hashKey } from './canonicalJson';
+import { CanonicalJsonError, cachedHashKey, canonicalJson, canonicalMember, hashKey } from './canonicalJson';
 
 import { KeyBit, type EarlyConditions, type KeyBitContext, type KeyBitDefaults } from './KeyBit';
 import { RequestMemo } from './RequestMemo';
@@ -249,7 +249,7 @@ export class KeyConstructor {
       if (encoded === undefined) continue;
       text += text.length > 1 ? `,${member}${encoded}` : `${member}${encoded}`;
     }
-    return hashKey(`${text}}`);
+    return cachedHashKey(`${text}}`);
   }
 
   #makePlan(): readonly PlannedBit[] {

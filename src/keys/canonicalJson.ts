@@ -262,3 +262,25 @@ function pathOf(stack: readonly Frame[], at: string | undefined): (string | numb
 export function hashKey(text: string): string {
   return hash('sha256', text, 'hex');
 }
+
+/** Texts whose hash is remembered at most; the oldest is forgotten first. */
+const HASH_CACHE_MAX_ENTRIES = 4096;
+/** Longer texts (large bodies) are hashed every time rather than kept in memory. */
+const HASH_CACHE_MAX_TEXT_LENGTH = 1024;
+const hashes = new Map<string, string>();
+
+/**
+ * `hashKey(text)`, remembered for recent short texts: a hot route's key, a retry's record key and
+ * fingerprint are the hashes of texts seen moments ago, and a map lookup costs less than SHA-256.
+ * @internal
+ */
+export function cachedHashKey(text: string): string {
+  if (text.length > HASH_CACHE_MAX_TEXT_LENGTH) return hashKey(text);
+  let hash = hashes.get(text);
+  if (hash === undefined) {
+    hash = hashKey(text);
+    if (hashes.size >= HASH_CACHE_MAX_ENTRIES) hashes.delete(hashes.keys().next().value as string);
+    hashes.set(text, hash);
+  }
+  return hash;
+}

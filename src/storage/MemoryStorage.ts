@@ -4,9 +4,10 @@ import { timedStoreCall, type StorageCallEvent } from '../events';
 import { LruStore, type LruStoreOptions } from './LruStore';
 import type { Storage } from './Storage';
 
-/** Prefixes telling a stored string from a serialized value. */
-const TEXT = 's';
-const SERIALIZED = 'j';
+/** A value other than a string, as stored: serialized the way keyv would (Buffers survive). */
+class Serialized {
+  constructor(readonly text: string) {}
+}
 
 /**
  * The default {@link Storage}: a bounded {@link LruStore} used directly, without keyv in
@@ -48,13 +49,15 @@ export class MemoryStorage implements Storage {
   }
 }
 
-function encode(value: unknown): string {
-  return typeof value === 'string' ? TEXT + value : SERIALIZED + defaultSerialize(value);
+// Strings are kept as the very object written: no copy on a hit, and a reader can tell a value it
+// decoded before by identity.
+function encode(value: unknown): string | Serialized {
+  return typeof value === 'string' ? value : new Serialized(defaultSerialize(value));
 }
 
 function decode(stored: unknown): unknown {
-  if (typeof stored !== 'string') return undefined;
-  return stored[0] === TEXT ? stored.slice(1) : defaultDeserialize(stored.slice(1));
+  if (typeof stored === 'string') return stored;
+  return stored instanceof Serialized ? defaultDeserialize(stored.text) : undefined;
 }
 
 function settle<T>(operation: StorageCallEvent['operation'], work: () => T): Promise<T> {
