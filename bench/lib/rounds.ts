@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { fetchActionRuns } from './actionRuns';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import type { RerunPolicy } from './rerunPolicy';
@@ -119,9 +120,17 @@ export async function runRounds(scenarios: readonly Scenario[], options: RoundsO
  */
 export async function preflight(baseUrl: string, scenario: Scenario): Promise<void> {
   const { path = '/bench', method = 'GET', headers, body, expect = '2xx' } = scenario.load ?? {};
-  const response = await fetch(baseUrl + path, { method, headers, body });
-  await response.arrayBuffer();
-  if (Math.floor(response.status / 100) !== Number(expect[0])) {
-    throw new Error(`${scenario.id}: preflight ${method} ${path} answered ${response.status}, expected ${expect}`);
+  // node:http, like autocannon, adds no Accept, Accept-Language or Accept-Encoding (fetch would):
+  // the preflight must be the same representation the load then asks for.
+  const status = await new Promise<number>((resolve, reject) => {
+    const request = httpRequest(baseUrl + path, { method, headers }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+  if (Math.floor(status / 100) !== Number(expect[0])) {
+    throw new Error(`${scenario.id}: preflight ${method} ${path} answered ${status}, expected ${expect}`);
   }
 }
