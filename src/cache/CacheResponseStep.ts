@@ -8,7 +8,7 @@ import { earlyKeyBlocker } from '../keys/KeyFunc';
 import type { Lock, LockHandle } from '../locks/Lock';
 import { publishCacheEvent } from '../events';
 import { decorateResponse, decorationOf, notModifiedClientHeaders, type Decoration } from './clientHeaders';
-import { encodeEntry, encodeVaryMarker, readEntry, readVaryMarker, type DecodedEntry } from './CacheEntry';
+import { encodeEntry } from './CacheEntry';
 import type { ResolvedCacheOptions, ValidatedCacheResponseOptions } from './CacheResponseOptions';
 import { conditionRefusal, storeVerdict, type RuleRefusal } from './cacheRules';
 import { sendSurrogateKeys } from './cdn';
@@ -23,14 +23,14 @@ import {
   storableHeaders,
   type NotStoredReason,
 } from './storagePolicy';
-import { BUMPED_VERSION_TTL_MS, pathTag, settleTagVersions, tagKey, tagsUnchanged } from './tagVersions';
+import { lookupEntry, storeEntry, type Lookup } from './responseEntries';
+import { BUMPED_VERSION_TTL_MS, pathTag, settleTagVersions } from './tagVersions';
 
 const OWNER = '@cacheResponse';
 /** The lookup the early path made for this request (the action's run reuses it). */
 const EARLY_LOOKUP = new StateKey<Lookup>('early-cache-lookup');
 /** What `answerFound` returns when the entry is too old to answer with. */
 const NOT_ANSWERED = Symbol('not-answered');
-const ENTRY_KEY_PREFIX = 'rcx:response:';
 const LOCK_TTL_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
 
@@ -48,18 +48,6 @@ type FlightResult = CaptureResult & {
 type StoreDecision =
   | { readonly store: true; readonly ttl: number; readonly secondary: readonly string[] }
   | { readonly store: false; readonly reason: NotStoredReason; readonly detail?: string; readonly error?: unknown };
-
-/** What a lookup found. */
-interface Lookup {
-  readonly key: string;
-  readonly tags: readonly string[];
-  readonly versions: readonly (string | undefined)[];
-  readonly found?: DecodedEntry;
-  /** The store failed: the miss runs without the cross-process lock and stores nothing. */
-  readonly storeFailed?: boolean;
-  /** Responses of this key vary on request headers, and none is stored for this request's values. */
-  readonly varyMiss?: boolean;
-}
 
 /**
  * The `@cacheResponse` step: looks the response up, replays a hit without running the action,
@@ -382,46 +370,16 @@ export class CacheResponseStep implements ActionStep {
         swr,
         tags,
       });
-      const ttl = this.keptFor(decision.ttl);
-      if (secondary.length === 0) {
-        await options.storage.set(ENTRY_KEY_PREFIX + lookup.key, entry, ttl);
-      } else {
-        // RFC 9111 §4.1: the key says which variants exist; each lives under its header values.
-        const variant = variantKey(lookup.key, secondary, secondaryValues(result.requestHeaders, secondary));
-        await Promise.all([
-          options.storage.set(ENTRY_KEY_PREFIX + lookup.key, encodeVaryMarker(secondary), ttl),
-          options.storage.set(ENTRY_KEY_PREFIX + variant, entry, ttl),
-        ]);
-      }
+      await storeEntry(options.storage, lookup.key, entry, this.keptFor(decision.ttl), secondary, result.requestHeaders);
       publishCacheEvent({ type: 'stored', route, key: lookup.key });
     } catch (error) {
       publishCacheEvent({ type: 'store-error', route, key: lookup.key, error });
     }
   }
 
-  /**
-   * The entry for this request, if one is stored, current (its tags unchanged), for this
-   * request's values of the headers its responses vary on, and in a content coding the client
-   * accepts (or decodable to identity).
-   */
   private async lookup(exchange: ActionExchange, options: ResolvedCacheOptions, key: string): Promise<Lookup> {
     const tags = this.options.tags ? await this.tagsOf(exchange) : [pathTag(exchange.request.path)];
-    // The entry and its tags' versions in one store call: one round trip on Redis.
-    const [stored, ...versions] = await options.storage.getMany<string>([ENTRY_KEY_PREFIX + key, ...tags.map(tagKey)]);
-    const headers = exchange.request.headers;
-    const names = readVaryMarker(stored);
-    let storeKey = key;
-    let value = stored;
-    if (names !== undefined) {
-      storeKey = variantKey(key, names, secondaryValues(headers, names));
-      value = await options.storage.get(ENTRY_KEY_PREFIX + storeKey);
-    }
-    const found = readEntry(storeKey, value);
-    if (found === undefined || !tagsUnchanged(found.entry.tags, tags, versions))
-      return { key, tags, versions, varyMiss: names !== undefined };
-    const response = representationFor(found.response, headers['accept-encoding']);
-    if (response === undefined) return { key, tags, versions };
-    return { key, tags, versions, found: response === found.response ? found : { entry: found.entry, response } };
+    return lookupEntry(options.storage, key, tags, exchange.request.headers);
   }
 
   private async tagsOf(exchange: ActionExchange): Promise<readonly string[]> {
@@ -454,13 +412,6 @@ async function acquireQuietly(lock: Lock, key: string): Promise<LockHandle | und
 function actionCacheControl(exchange: ActionExchange, response: CapturedResponse): HeaderValue | undefined {
   const decoration: Decoration | undefined = decorationOf(exchange);
   return decoration?.done ? decoration.actionCacheControl : response.headers['cache-control'];
-}
-
-/** Where one variant of a key's varying responses is stored: the key plus its header values. */
-function variantKey(key: string, names: readonly string[], values: readonly (string | null)[]): string {
-  return `${key}:vary:${createHash('sha256')
-    .update(JSON.stringify([names, values]))
-    .digest('hex')}`;
 }
 
 /** `Cache-Status` of a miss (RFC 9211): `vary-miss` when other variants of the key are stored. */
