@@ -195,11 +195,11 @@ export class RedisLock implements Lock {
   }
 
   private lockKey(key: string): string {
-    return `${this.prefix}{${key}}:lock`;
+    return `${this.prefix}${hashTagged(key)}:lock`;
   }
 
   private fenceKey(key: string): string {
-    return `${this.prefix}{${key}}:fence`;
+    return `${this.prefix}${hashTagged(key)}:fence`;
   }
 
   /** The first ready connection, while there has been none (then `undefined`: commands fail fast offline). */
@@ -243,6 +243,16 @@ export class RedisLock implements Lock {
       });
     }
   }
+}
+
+/**
+ * `{<key>}`: the hash tag that puts a lock's two keys in one slot on a Redis Cluster. Redis hashes
+ * a key whole when its tag is empty (`{}`), which `{<key>}` is for a key starting with `}`; such
+ * a key gets the fixed tag `={=}` in front instead (still one slot for both, and no other key's
+ * layout starts with `=`).
+ */
+function hashTagged(key: string): string {
+  return key.startsWith('}') ? `={=}${key}` : `{${key}}`;
 }
 
 function toClient(target: unknown): RedisLockClient {
