@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createCluster } from '@keyv/redis';
+import KeyvRedis, { createCluster } from '@keyv/redis';
 import { expect } from 'chai';
+import { LockTimeoutError } from '../../src/errors';
 import type { LockHandle } from '../../src/locks/Lock';
 import { RedisLock } from '../../src/locks/RedisLock';
 import { describeRedisCluster } from '../helpers/redisCluster';
@@ -95,6 +96,24 @@ describeRedisCluster('RedisLock on a 3-master Redis Cluster (over a cluster clie
     expect(new Set(ports)).to.have.property('size', 3);
     expect(refused).to.deep.equal(keys.map(() => 'refused'));
     expect(await Promise.all(handles.map((handle) => handle.release()))).to.deep.equal(keys.map(() => true));
+  });
+
+  it('works on the cluster client of an @keyv/redis store, excluding a lock on the bare cluster client', async () => {
+    const fromStore = new RedisLock(new KeyvRedis(client), { prefix });
+    const bare = new RedisLock(other, { prefix });
+
+    const first = await fromStore.acquire('via-store', { ttlMs: 5_000 });
+    const blocked = await bare.acquire('via-store', { ttlMs: 5_000 }).then(
+      () => 'acquired',
+      (error: unknown) => error,
+    );
+    await first.release();
+    const second = await bare.acquire('via-store', { ttlMs: 5_000 });
+
+    expect(fromStore.client).to.equal(client);
+    expect(blocked).to.be.instanceOf(LockTimeoutError);
+    expect(second.fence).to.be.greaterThan(first.fence);
+    expect(await second.release()).to.equal(true);
   });
 
   it('connects a cluster client passed in unconnected and serves a burst of acquires made before it is open', async () => {

@@ -7,12 +7,16 @@ import { assertTtl, resolveAcquireOptions, retryUntil, TokenLockHandle } from '.
 import { withoutUndefined } from '../options';
 
 /**
- * The part of a node-redis v5 client `RedisLock` uses: the client `@keyv/redis` creates and
- * re-exports (`import { createClient } from '@keyv/redis'`) fits.
+ * The part of a node-redis v5 client or cluster client `RedisLock` uses: the clients `@keyv/redis`
+ * creates and re-exports (`import { createClient, createCluster } from '@keyv/redis'`) fit. A
+ * cluster client sends each script to the master serving its keys' slot.
  */
 export interface RedisLockClient {
   readonly isOpen: boolean;
-  /** Whether the connection is ready for commands (node-redis v5); commands wait for the first ready connection. */
+  /**
+   * Whether the connection is ready for commands (node-redis v5 client; a cluster client has none,
+   * and is ready once `connect()` resolved); commands wait for the first ready connection.
+   */
   readonly isReady?: boolean;
   connect(): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -26,7 +30,8 @@ export interface RedisLockClient {
 export interface RedisLockOptions {
   /**
    * Prefix of every Redis key the lock writes: `<prefix>{<key>}:lock` holds the token,
-   * `<prefix>{<key>}:fence` the last fence of the key (one hash tag, so both sit in one slot).
+   * `<prefix>{<key>}:fence` the last fence of the key (one hash tag, so both sit in one slot of a
+   * Redis Cluster; a key starting with `}` is tagged `<prefix>={=}<key>:lock` instead).
    * @default 'rcx:lock:'
    */
   prefix?: string;
@@ -87,13 +92,17 @@ const owner = 'RedisLock';
  * process. Commands wait for the client's first ready connection (within `commandTimeoutMs`),
  * so a fresh process does not fail its first burst; after that every command is bounded by
  * `commandTimeoutMs` and Redis down means `LockError`, never a hang. Targets a single Redis
- * primary; the two keys of a lock share a hash tag, so its scripts never span slots.
+ * primary or a Redis Cluster (through a cluster client): the two keys of a lock share a hash tag,
+ * so each script runs on the one master serving their slot and never spans slots.
  *
  * @example
  * ```ts
- * import { createClient } from '@keyv/redis';
+ * import { createClient, createCluster } from '@keyv/redis';
  * const client = createClient({ url: 'redis://127.0.0.1:6380' });
  * configureExtensions({ locks: { default: new RedisLock(client) } });
+ * // or on a Redis Cluster:
+ * const cluster = createCluster({ rootNodes: [{ url: 'redis://10.0.0.1:6379' }, { url: 'redis://10.0.0.2:6379' }] });
+ * configureExtensions({ locks: { default: new RedisLock(cluster) } });
  * ```
  */
 export class RedisLock implements Lock {
@@ -109,7 +118,7 @@ export class RedisLock implements Lock {
   private ready: Promise<void> | undefined;
   private wasReady = false;
 
-  /** @param target - a node-redis v5 client, an `@keyv/redis` store (its `client` is used), or a `redis://` URL */
+  /** @param target - a node-redis v5 client or cluster client, an `@keyv/redis` store (its `client` is used), or a `redis://` URL */
   constructor(target: RedisLockClient | { client: unknown } | string, options: RedisLockOptions = {}) {
     const resolved = { ...DEFAULT_REDIS_LOCK_OPTIONS, ...withoutUndefined(options) };
     if (typeof resolved.prefix !== 'string') throw new InvalidOptionError(owner, 'prefix', 'a string', resolved.prefix);
@@ -258,7 +267,12 @@ function hashTagged(key: string): string {
 function toClient(target: unknown): RedisLockClient {
   const candidate = isClient(target) ? target : (target as { client?: unknown } | null)?.client;
   if (!isClient(candidate))
-    throw new InvalidOptionError(owner, 'client', 'a node-redis v5 client, an @keyv/redis store or a redis:// URL', target);
+    throw new InvalidOptionError(
+      owner,
+      'client',
+      'a node-redis v5 client or cluster client, an @keyv/redis store or a redis:// URL',
+      target,
+    );
   return candidate;
 }
 
