@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { LockTimeoutError } from '../../src/errors';
 import type { LockHandle } from '../../src/locks/Lock';
 import { RedisLock } from '../../src/locks/RedisLock';
+import { createRedisStorage } from '../../src/storage/createRedisStorage';
 import { describeRedisCluster } from '../helpers/redisCluster';
 import { redisCommand } from '../helpers/redisCommand';
 import { lockContract } from './lock.contract';
@@ -114,6 +115,22 @@ describeRedisCluster('RedisLock on a 3-master Redis Cluster (over a cluster clie
     expect(blocked).to.be.instanceOf(LockTimeoutError);
     expect(second.fence).to.be.greaterThan(first.fence);
     expect(await second.release()).to.equal(true);
+  });
+
+  it('serves a burst of acquires on a cluster client that createRedisStorage started connecting (still discovering its slots)', async () => {
+    const fresh = createCluster({ rootNodes: [...cluster().rootNodes] });
+    try {
+      const storage = createRedisStorage(fresh, { namespace: 'cold-lock', timeoutMs: 10_000 });
+      const discovering = fresh.isOpen && fresh.masters.length === 0;
+      const lock = new RedisLock(fresh, { prefix, commandTimeoutMs: 10_000 });
+      const handles = await Promise.all(Array.from({ length: 10 }, (_, index) => lock.acquire(`shared-cold:${index}`, { ttlMs: 5_000 })));
+      await storage.set('after', 1, 60_000);
+
+      expect(discovering).to.equal(true);
+      expect(await Promise.all(handles.map((handle) => handle.release()))).to.deep.equal(handles.map(() => true));
+    } finally {
+      fresh.destroy();
+    }
   });
 
   it('connects a cluster client passed in unconnected and serves a burst of acquires made before it is open', async () => {

@@ -61,6 +61,24 @@ describeRedisCluster('KeyvStorage on a 3-master Redis Cluster (createRedisStorag
     expect(read).to.deep.equal([...versions.values(), undefined]);
   });
 
+  it('serves a burst on a second store over a cluster client the first store is still connecting (discovering its slots)', async () => {
+    const fresh = createCluster({ rootNodes: [...cluster().rootNodes] });
+    fresh.on('error', () => undefined);
+    try {
+      const names = await spreadOverMasters(cluster(), 6, (name) => `second::${name}`);
+      createRedisStorage(fresh, { namespace: 'first', timeoutMs: 10_000 });
+      const discovering = fresh.isOpen && fresh.masters.length === 0;
+      const second = createRedisStorage(fresh, { namespace: 'second', timeoutMs: 10_000 });
+
+      await Promise.all(names.map((name) => second.set(name, name, 60_000)));
+
+      expect(discovering).to.equal(true);
+      expect(await second.getMany(names)).to.deep.equal(names);
+    } finally {
+      fresh.destroy();
+    }
+  });
+
   it('connects a cluster client passed in unconnected and serves a burst made before it is open', async () => {
     const fresh = createCluster({ rootNodes: [...cluster().rootNodes] });
     fresh.on('error', () => undefined);

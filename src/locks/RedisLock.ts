@@ -18,10 +18,12 @@ export interface RedisLockClient {
    * and is ready once `connect()` resolved); commands wait for the first ready connection.
    */
   readonly isReady?: boolean;
+  /** A cluster client's masters (empty while it discovers the slots: commands then wait for it). */
+  readonly masters?: readonly unknown[];
   connect(): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'ready', listener: () => void): unknown;
+  on(event: 'ready' | 'connect', listener: () => void): unknown;
   listenerCount(event: 'error'): number;
   destroy(): void;
 }
