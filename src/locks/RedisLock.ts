@@ -15,7 +15,7 @@ export interface RedisLockClient {
   readonly isOpen: boolean;
   /**
    * Whether the connection is ready for commands (node-redis v5 client; a cluster client has none,
-   * and is ready once `connect()` resolved); commands wait for the first ready connection.
+   * and is ready once it has discovered the slots); commands wait for the first ready connection.
    */
   readonly isReady?: boolean;
   /** A cluster client's masters (empty while it discovers the slots: commands then wait for it). */
