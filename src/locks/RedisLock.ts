@@ -7,17 +7,23 @@ import { assertTtl, resolveAcquireOptions, retryUntil, TokenLockHandle } from '.
 import { withoutUndefined } from '../options';
 
 /**
- * The part of a node-redis v5 client `RedisLock` uses: the client `@keyv/redis` creates and
- * re-exports (`import { createClient } from '@keyv/redis'`) fits.
+ * The part of a node-redis v5 client or cluster client `RedisLock` uses: the clients `@keyv/redis`
+ * creates and re-exports (`import { createClient, createCluster } from '@keyv/redis'`) fit. A
+ * cluster client sends each script to the master serving its keys' slot.
  */
 export interface RedisLockClient {
   readonly isOpen: boolean;
-  /** Whether the connection is ready for commands (node-redis v5); commands wait for the first ready connection. */
+  /**
+   * Whether the connection is ready for commands (node-redis v5 client; a cluster client has none,
+   * and is ready once it has discovered the slots); commands wait for the first ready connection.
+   */
   readonly isReady?: boolean;
+  /** A cluster client's masters (empty while it discovers the slots: commands then wait for it). */
+  readonly masters?: readonly unknown[];
   connect(): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'ready', listener: () => void): unknown;
+  on(event: 'ready' | 'connect', listener: () => void): unknown;
   listenerCount(event: 'error'): number;
   destroy(): void;
 }
@@ -26,7 +32,8 @@ export interface RedisLockClient {
 export interface RedisLockOptions {
   /**
    * Prefix of every Redis key the lock writes: `<prefix>{<key>}:lock` holds the token,
-   * `<prefix>{<key>}:fence` the last fence of the key (one hash tag, so both sit in one slot).
+   * `<prefix>{<key>}:fence` the last fence of the key (one hash tag, so both sit in one slot of a
+   * Redis Cluster; a key starting with `}` is tagged `<prefix>={=}<key>:lock` instead).
    * @default 'rcx:lock:'
    */
   prefix?: string;
@@ -87,13 +94,17 @@ const owner = 'RedisLock';
  * process. Commands wait for the client's first ready connection (within `commandTimeoutMs`),
  * so a fresh process does not fail its first burst; after that every command is bounded by
  * `commandTimeoutMs` and Redis down means `LockError`, never a hang. Targets a single Redis
- * primary; the two keys of a lock share a hash tag, so its scripts never span slots.
+ * primary or a Redis Cluster (through a cluster client): the two keys of a lock share a hash tag,
+ * so each script runs on the one master serving their slot and never spans slots.
  *
  * @example
  * ```ts
- * import { createClient } from '@keyv/redis';
+ * import { createClient, createCluster } from '@keyv/redis';
  * const client = createClient({ url: 'redis://127.0.0.1:6380' });
  * configureExtensions({ locks: { default: new RedisLock(client) } });
+ * // or on a Redis Cluster:
+ * const cluster = createCluster({ rootNodes: [{ url: 'redis://10.0.0.1:6379' }, { url: 'redis://10.0.0.2:6379' }] });
+ * configureExtensions({ locks: { default: new RedisLock(cluster) } });
  * ```
  */
 export class RedisLock implements Lock {
@@ -109,7 +120,7 @@ export class RedisLock implements Lock {
   private ready: Promise<void> | undefined;
   private wasReady = false;
 
-  /** @param target - a node-redis v5 client, an `@keyv/redis` store (its `client` is used), or a `redis://` URL */
+  /** @param target - a node-redis v5 client or cluster client, an `@keyv/redis` store (its `client` is used), or a `redis://` URL */
   constructor(target: RedisLockClient | { client: unknown } | string, options: RedisLockOptions = {}) {
     const resolved = { ...DEFAULT_REDIS_LOCK_OPTIONS, ...withoutUndefined(options) };
     if (typeof resolved.prefix !== 'string') throw new InvalidOptionError(owner, 'prefix', 'a string', resolved.prefix);
@@ -195,11 +206,11 @@ export class RedisLock implements Lock {
   }
 
   private lockKey(key: string): string {
-    return `${this.prefix}{${key}}:lock`;
+    return `${this.prefix}${hashTagged(key)}:lock`;
   }
 
   private fenceKey(key: string): string {
-    return `${this.prefix}{${key}}:fence`;
+    return `${this.prefix}${hashTagged(key)}:fence`;
   }
 
   /** The first ready connection, while there has been none (then `undefined`: commands fail fast offline). */
@@ -245,10 +256,25 @@ export class RedisLock implements Lock {
   }
 }
 
+/**
+ * `{<key>}`: the hash tag that puts a lock's two keys in one slot on a Redis Cluster. Redis hashes
+ * a key whole when its tag is empty (`{}`), which `{<key>}` is for a key starting with `}`; such
+ * a key gets the fixed tag `={=}` in front instead (still one slot for both, and no other key's
+ * layout starts with `=`).
+ */
+function hashTagged(key: string): string {
+  return key.startsWith('}') ? `={=}${key}` : `{${key}}`;
+}
+
 function toClient(target: unknown): RedisLockClient {
   const candidate = isClient(target) ? target : (target as { client?: unknown } | null)?.client;
   if (!isClient(candidate))
-    throw new InvalidOptionError(owner, 'client', 'a node-redis v5 client, an @keyv/redis store or a redis:// URL', target);
+    throw new InvalidOptionError(
+      owner,
+      'client',
+      'a node-redis v5 client or cluster client, an @keyv/redis store or a redis:// URL',
+      target,
+    );
   return candidate;
 }
 

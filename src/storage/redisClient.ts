@@ -2,12 +2,17 @@
 // wait for the first ready connection of a client.
 import { createClient, type RedisClientType } from '@keyv/redis';
 
-/** What readiness needs of a node-redis client (v5 has all of it; `isReady` may be missing on others). */
+/**
+ * What readiness needs of a node-redis client (v5 has all of it; `isReady` may be missing on
+ * others) or cluster client (no `isReady`, its `masters` instead).
+ */
 export interface ReadinessClient {
   readonly isOpen: boolean;
   readonly isReady?: boolean;
+  /** A cluster client's masters: empty while it is still discovering the slots. */
+  readonly masters?: readonly unknown[];
   connect(): Promise<unknown>;
-  on(event: 'ready', listener: () => void): unknown;
+  on(event: 'ready' | 'connect', listener: () => void): unknown;
 }
 
 /**
@@ -39,12 +44,21 @@ export function createOwnRedisClient(url: string, connectTimeoutMs: number): Red
  * ```
  */
 export function firstReady(client: ReadinessClient): Promise<void> | undefined {
-  if (client.isReady === true || (client.isReady === undefined && client.isOpen)) return undefined;
+  if (isReady(client)) return undefined;
   return new Promise<void>((resolve) => {
     client.on('ready', resolve);
+    // A cluster client has no 'ready': it emits 'connect' once it has discovered the slots.
+    if (Array.isArray(client.masters)) client.on('connect', resolve);
     // connect() resolves once the first connection is ready (after as many retries as it takes).
     if (!client.isOpen) client.connect().then(() => resolve(), ignore);
   });
+}
+
+function isReady(client: ReadinessClient): boolean {
+  // A cluster client is open from the start of connect(), but until it knows the slots every
+  // command fails (node-redis finds no master for the key's slot).
+  if (Array.isArray(client.masters)) return client.isOpen && client.masters.length > 0;
+  return client.isReady === true || (client.isReady === undefined && client.isOpen);
 }
 
 function ignore(): void {}
