@@ -90,12 +90,15 @@ class KoaCashController {
 }
 
 /** Points the default store of `@cacheResponse` at the bench's redis-server, connected before the port is announced. */
-async function useRedisStore(redisUrl: string | undefined, namespace: string): Promise<void> {
+async function useRedisStore(redisUrl: string | undefined, namespace: string, near = false): Promise<void> {
   if (redisUrl === undefined) throw new Error('a Redis scenario needs the redis-server URL as its third argument');
-  const storage = createRedisStorage(redisUrl, { namespace });
+  const storage = createRedisStorage(redisUrl, { namespace, ...(near && { nearCache: NEAR_CACHE }) });
   await storage.get('warm-up');
   configureExtensions({ caches: { default: storage } });
 }
+
+/** The near cache of the `-hit-near` rows: a copy is read again from Redis at most once a second. */
+const NEAR_CACHE = Object.freeze({ maxEntries: 10_000, maxStalenessMs: 1_000 });
 
 type App = Parameters<typeof announceServer>[0];
 const withRuns = (controller: Function) => [controller, ActionRunsController];
@@ -106,6 +109,10 @@ const SERVERS: Record<string, (redisUrl?: string) => App | Promise<App>> = {
   'express-hit': () => createExpressServer({ controllers: withRuns(CachedController) }),
   'express-hit-redis': async (redisUrl) => {
     await useRedisStore(redisUrl, 'bench-cache-express');
+    return createExpressServer({ controllers: withRuns(CachedController) });
+  },
+  'express-hit-near': async (redisUrl) => {
+    await useRedisStore(redisUrl, 'bench-cache-near-express', true);
     return createExpressServer({ controllers: withRuns(CachedController) });
   },
   'express-apicache': () =>
@@ -119,6 +126,10 @@ const SERVERS: Record<string, (redisUrl?: string) => App | Promise<App>> = {
   'koa-hit': () => createKoaServer({ controllers: withRuns(CachedController) }),
   'koa-hit-redis': async (redisUrl) => {
     await useRedisStore(redisUrl, 'bench-cache-koa');
+    return createKoaServer({ controllers: withRuns(CachedController) });
+  },
+  'koa-hit-near': async (redisUrl) => {
+    await useRedisStore(redisUrl, 'bench-cache-near-koa', true);
     return createKoaServer({ controllers: withRuns(CachedController) });
   },
   'koa-cash-rc': () => createKoaServer({ controllers: withRuns(KoaCashController) }),

@@ -51,6 +51,7 @@ export function driverScenarios(driver: Driver, context: ScenarioContext): Scena
     { id: 'floor', name: 'plain node:http serving the same bytes (floor)', script: FLOOR, args: ['serve'], baseline: bare },
     cache(`${driver}-hit`, `${driver}: @cacheResponse hit, memory store (20 ms action)`),
     cache(`${driver}-hit-redis`, `${driver}: @cacheResponse hit, Redis store (20 ms action)`, { sidecar: redis }),
+    cache(`${driver}-hit-near`, `${driver}: @cacheResponse hit, Redis store with a near cache (20 ms action)`, { sidecar: redis }),
   ];
   if (driver === 'express') {
     rows.push(

@@ -90,6 +90,7 @@ export type { KeyvLike } from './storage/KeyvLike';
 export { LruStore, type LruStoreOptions } from './storage/LruStore';
 export { MemoryStorage } from './storage/MemoryStorage';
 export { createRedisStorage, type RedisStorageOptions, type RedisConnectionLike, type KeyvRedisLike } from './storage/createRedisStorage';
+export { NearCacheStorage, type NearCacheOptions, type InvalidationChannel } from './storage/NearCacheStorage';
 
 // locks
 export { isLock, type Lock, type LockHandle, type LockAcquireOptions, type LockScope } from './locks/Lock';

@@ -24,6 +24,7 @@ import { describeRedis } from '../helpers/redisServer';
 import { startServer } from '../helpers/servers';
 import { RedisLock } from '../../src/locks/RedisLock';
 import { createRedisStorage } from '../../src/storage/createRedisStorage';
+import type { KeyvStorage } from '../../src/storage/KeyvStorage';
 
 /** The four ways routing-controllers builds an app; each must fail at once on a bad binding. */
 const BUILDERS: Record<string, (options: RoutingControllersOptions) => unknown> = {
@@ -146,7 +147,7 @@ describe('binding decorated routes when routing-controllers builds the app', () 
 
 describeRedis('binding against a real Redis store and lock', (redis) => {
   let lock: RedisLock | undefined;
-  let storage: ReturnType<typeof createRedisStorage> | undefined;
+  let storage: KeyvStorage | undefined;
   afterEach(async () => {
     lock?.close();
     await storage?.keyv.disconnect();

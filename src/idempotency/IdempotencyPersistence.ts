@@ -7,6 +7,8 @@ import type { Storage } from '../storage/Storage';
 import { decodeRecord, newRecord, type IdempotencyRecord, type StoredIdempotentResponse } from './IdempotencyRecord';
 
 const PREFIX = 'rcx:idem:';
+/** Records are read and written in the shared store itself: a claim decided on a near copy could run a request twice. */
+const CONSISTENT = Object.freeze({ consistent: true });
 /** The per-key lock is held only around a read and a write, never across the action. */
 const MUTEX_TTL_MS = 10_000;
 /** Completed records kept per store in this process (they never change until they expire). */
@@ -88,7 +90,7 @@ export class IdempotencyPersistence {
   async read(key: string): Promise<RecordView> {
     const cached = this.cached(key);
     if (cached !== undefined) return { state: 'completed', record: cached };
-    const view = this.classify(decodeRecord(await this.storage.get(PREFIX + key)));
+    const view = this.classify(decodeRecord(await this.storage.get(PREFIX + key, CONSISTENT)));
     if (view.state === 'completed') this.remember(key, view.record);
     return view;
   }
@@ -160,7 +162,7 @@ export class IdempotencyPersistence {
   release(claim: Claim): Promise<boolean> {
     return this.ifStanding(claim, async (standing) => {
       if (standing === 'foreign') return false;
-      if (standing === 'ours') await this.storage.delete(PREFIX + claim.key);
+      if (standing === 'ours') await this.storage.delete(PREFIX + claim.key, CONSISTENT);
       return true;
     });
   }
@@ -196,7 +198,7 @@ export class IdempotencyPersistence {
   private async write(handle: LockHandle, key: string, record: IdempotencyRecord, ttlMs: number): Promise<void> {
     // A holder paused past the mutex TTL must not write over whoever holds it now.
     if (handle.signal.aborted) throw new LockError(`lock of idempotency record "${key}" was lost before the write`);
-    await this.storage.set(PREFIX + key, record, ttlMs);
+    await this.storage.set(PREFIX + key, record, ttlMs, CONSISTENT);
   }
 
   // A completed record is immutable until it expires (only an owner's in-flight record is ever

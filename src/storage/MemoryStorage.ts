@@ -1,13 +1,8 @@
-import { defaultDeserialize, defaultSerialize } from '@keyv/serialize';
 import { StorageError } from '../errors';
 import { timedStoreCall, type StorageCallEvent } from '../events';
 import { LruStore, type LruStoreOptions } from './LruStore';
 import type { Storage } from './Storage';
-
-/** A value other than a string, as stored: serialized the way keyv would (Buffers survive). */
-class Serialized {
-  constructor(readonly text: string) {}
-}
+import { decodeKept as decode, encodeKept as encode } from './keptValues';
 
 /**
  * The default {@link Storage}: a bounded {@link LruStore} used directly, without keyv in
@@ -47,17 +42,6 @@ export class MemoryStorage implements Storage {
   delete(key: string): Promise<boolean> {
     return settle('delete', () => this.store.erase(key));
   }
-}
-
-// Strings are kept as the very object written: no copy on a hit, and a reader can tell a value it
-// decoded before by identity.
-function encode(value: unknown): string | Serialized {
-  return typeof value === 'string' ? value : new Serialized(defaultSerialize(value));
-}
-
-function decode(stored: unknown): unknown {
-  if (typeof stored === 'string') return stored;
-  return stored instanceof Serialized ? defaultDeserialize(stored.text) : undefined;
 }
 
 function settle<T>(operation: StorageCallEvent['operation'], work: () => T): Promise<T> {

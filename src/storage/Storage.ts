@@ -9,6 +9,11 @@ export interface StorageCallOptions {
    * Past it the call rejects with `StorageError`.
    */
   timeoutMs?: number;
+  /**
+   * Read or write the shared store itself, never an in-process copy of it (a near cache keeps
+   * none of this key): for values a decision must see current, such as idempotency claims.
+   */
+  consistent?: boolean;
 }
 
 /**

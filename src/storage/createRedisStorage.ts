@@ -3,7 +3,9 @@ import Keyv from 'keyv';
 import { InvalidOptionError } from '../errors';
 import { withoutUndefined } from '../options';
 import { KeyvStorage } from './KeyvStorage';
+import { NearCacheStorage, type NearCacheOptions } from './NearCacheStorage';
 import { createOwnRedisClient, firstReady, type ReadinessClient } from './redisClient';
+import { redisInvalidationChannel, type PubSubClient } from './redisInvalidationChannel';
 
 /** Options of {@link createRedisStorage}. */
 export interface RedisStorageOptions {
@@ -24,6 +26,13 @@ export interface RedisStorageOptions {
    * @default 1000
    */
   connectTimeoutMs?: number;
+  /**
+   * A bounded in-process copy of hot entries and tag versions in front of Redis, kept coherent
+   * across processes by pub/sub invalidations (see {@link NearCacheStorage}); idempotency records
+   * never use it. Needs a URL or a single-node client (not a cluster client).
+   * @default none
+   */
+  nearCache?: NearCacheOptions;
 }
 
 /**
@@ -71,7 +80,22 @@ const owner = 'createRedisStorage';
  * configureExtensions({ caches: { default: createRedisStorage('redis://127.0.0.1:6380', { namespace: 'shop' }) } });
  * ```
  */
-export function createRedisStorage(target: string | RedisConnectionLike | KeyvRedisLike, options: RedisStorageOptions = {}): KeyvStorage {
+export function createRedisStorage(
+  target: string | RedisConnectionLike | KeyvRedisLike,
+  options: RedisStorageOptions & { nearCache: NearCacheOptions },
+): NearCacheStorage<KeyvStorage>;
+export function createRedisStorage(
+  target: string | RedisConnectionLike | KeyvRedisLike,
+  options?: RedisStorageOptions & { nearCache?: undefined },
+): KeyvStorage;
+export function createRedisStorage(
+  target: string | RedisConnectionLike | KeyvRedisLike,
+  options?: RedisStorageOptions,
+): KeyvStorage | NearCacheStorage<KeyvStorage>;
+export function createRedisStorage(
+  target: string | RedisConnectionLike | KeyvRedisLike,
+  options: RedisStorageOptions = {},
+): KeyvStorage | NearCacheStorage<KeyvStorage> {
   const namespaceGiven = options.namespace !== undefined;
   const resolved = { ...DEFAULT_REDIS_STORAGE_OPTIONS, ...withoutUndefined(options) };
   if (typeof resolved.namespace !== 'string' || resolved.namespace === '') {
@@ -90,7 +114,18 @@ export function createRedisStorage(target: string | RedisConnectionLike | KeyvRe
   const keyv = new Keyv({ store, namespace: store.namespace, useKeyPrefix: false, throwOnErrors: true });
   // A client made or wrapped here connects at once; the first calls wait for it instead of failing offline.
   const ready = store === target ? undefined : firstReady(store.client as unknown as ReadinessClient);
-  return new KeyvStorage(keyv, { timeoutMs: resolved.timeoutMs, scope: 'cluster', ready });
+  const shared = new KeyvStorage(keyv, { timeoutMs: resolved.timeoutMs, scope: 'cluster', ready });
+  if (options.nearCache === undefined) return shared;
+  const client = store.client as unknown as PubSubClient & { masters?: unknown };
+  if (Array.isArray(client.masters)) {
+    throw new InvalidOptionError(
+      owner,
+      'nearCache',
+      'a URL or a single-node client as the target (not a cluster client)',
+      'a cluster client',
+    );
+  }
+  return new NearCacheStorage(shared, redisInvalidationChannel(client, `${resolved.namespace}::rcx:near`), options.nearCache);
 }
 
 function toStore(target: unknown, connectTimeoutMs: number): KeyvRedis<unknown> {

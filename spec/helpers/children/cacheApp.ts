@@ -1,6 +1,6 @@
 // Child process: a routing-controllers server caching in a shared Redis, with a RedisLock for
 // cross-process single-flight. Writes `{ "port": n }` on stdout once listening.
-// Usage: cacheApp.ts <express|koa> <redisUrl> <namespace>
+// Usage: cacheApp.ts <express|koa> <redisUrl> <namespace> [<nearCache options as JSON>]
 //
 // GET  /held/:id   cached with the lock; counts its runs in Redis (INCR <ns>:runs:<id>), then waits
 //                  until the test opens its gate (SET <ns>:gate:<id> + PUBLISH <ns>:gate <id>).
@@ -19,6 +19,7 @@ import { invalidates } from '../../../src/cache/invalidates';
 import { RedisLock } from '../../../src/locks/RedisLock';
 import { configureExtensions } from '../../../src/configure';
 import { createRedisStorage } from '../../../src/storage/createRedisStorage';
+import { NearCacheStorage, type NearCacheOptions } from '../../../src/storage/NearCacheStorage';
 
 /**
  * Store and lock timeouts of the child. A lock or lookup that times out runs the action
@@ -27,7 +28,7 @@ import { createRedisStorage } from '../../../src/storage/createRedisStorage';
  */
 export const CHILD_STORE_TIMEOUT_MS = 3_000;
 
-const [driver, redisUrl, namespace] = process.argv.slice(2);
+const [driver, redisUrl, namespace, nearCacheJson] = process.argv.slice(2);
 const redis = createClient({ url: redisUrl, disableOfflineQueue: true });
 const subscriber = redis.duplicate();
 const localRuns = new Map<string, number>();
@@ -75,10 +76,17 @@ async function main(): Promise<void> {
     for (const resolve of waiting.get(id) ?? []) resolve();
     waiting.delete(id);
   });
-  const storage = createRedisStorage(redisUrl, { namespace, timeoutMs: CHILD_STORE_TIMEOUT_MS, connectTimeoutMs: CHILD_STORE_TIMEOUT_MS });
+  const nearCache = nearCacheJson === undefined ? undefined : (JSON.parse(nearCacheJson) as NearCacheOptions);
+  const storage = createRedisStorage(redisUrl, {
+    namespace,
+    timeoutMs: CHILD_STORE_TIMEOUT_MS,
+    connectTimeoutMs: CHILD_STORE_TIMEOUT_MS,
+    nearCache,
+  });
+  const shared = storage instanceof NearCacheStorage ? storage.shared : storage;
   // Connected before listening: the store connects lazily and, without an offline queue, fails
   // every call made while that first connection is still being set up.
-  await (storage.keyv.store as KeyvRedis<unknown>).getClient();
+  await (shared.keyv.store as KeyvRedis<unknown>).getClient();
   configureExtensions({
     caches: { default: storage },
     locks: { default: new RedisLock(redisUrl, { prefix: `${namespace}:lock:`, commandTimeoutMs: CHILD_STORE_TIMEOUT_MS }) },
