@@ -7,6 +7,12 @@
 // POST /orders      appends "<pid> <key>" to <dir>/executions, waits until <dir>/gate-<key> exists
 //                   (the key travels in the body too, so the action can name its gate)
 // PUT  /docs/:id    @etag from the version in <dir>/doc-<id>; bumps it, and counts and waits like /orders
+// GET  /items/:id   @cacheResponse with the lock (single-flight across processes); appends
+//                   "<pid> item-<id>" to <dir>/executions, waits until <dir>/gate-item-<id> exists,
+//                   answers the version in <dir>/item-<id> (0 if absent)
+// PATCH /items/:id  @invalidates() the GET of the same path; bumps <dir>/item-<id>
+// With `rootNodes`, the store and the lock share one node-redis cluster client (Redis Cluster).
+// A NEAR_CACHE environment variable (JSON) is passed to createRedisStorage as `nearCache`.
 // Every request is counted on arrival (a line in <dir>/received); every idempotency event of the
 // process is a line "<type>" in <dir>/events-<pid>.
 import 'reflect-metadata';
@@ -15,7 +21,22 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Body, createExpressServer, createKoaServer, HttpCode, JsonController, Middleware, Param, Post, Put } from 'routing-controllers';
+import { createCluster } from '@keyv/redis';
+import {
+  Body,
+  createExpressServer,
+  createKoaServer,
+  Get,
+  HttpCode,
+  JsonController,
+  Middleware,
+  Param,
+  Patch,
+  Post,
+  Put,
+} from 'routing-controllers';
+import { cacheResponse } from '../../../src/cache/cacheResponse';
+import { invalidates } from '../../../src/cache/invalidates';
 import { configureExtensions } from '../../../src/configure';
 import { etag } from '../../../src/etag/etag';
 import { IDEMPOTENCY_CHANNEL_NAME, type IdempotencyEvent } from '../../../src/events';
@@ -28,10 +49,12 @@ import { createRedisStorage } from '../../../src/storage/createRedisStorage';
 /** What the test tells the child. */
 export interface DurableAppConfig {
   readonly driver: 'express' | 'koa';
-  /** Where the record store connects (Redis, or a proxy in front of it). */
-  readonly storeUrl: string;
-  /** Where the lock connects. */
-  readonly lockUrl: string;
+  /** Where the record store connects (Redis, or a proxy in front of it); unused with `rootNodes`. */
+  readonly storeUrl?: string;
+  /** Where the lock connects; unused with `rootNodes`. */
+  readonly lockUrl?: string;
+  /** A Redis Cluster's nodes: the store and the lock then share one cluster client. */
+  readonly rootNodes?: ReadonlyArray<{ url: string }>;
   readonly namespace: string;
   readonly dir: string;
   readonly leaseMs: number;
@@ -47,6 +70,11 @@ subscribe(IDEMPOTENCY_CHANNEL_NAME, (event) => appendFileSync(file(`events-${pro
 
 async function gate(key: string): Promise<void> {
   while (!existsSync(file(`gate-${key}`))) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+function itemVersion(id: string): number {
+  const path = file(`item-${id}`);
+  return existsSync(path) ? Number(readFileSync(path, 'utf8')) : 0;
 }
 
 function versionOf({ request }: KeyBitContext): string | null {
@@ -84,12 +112,52 @@ class DurableController {
     writeFileSync(file(`doc-${id}`), String(version));
     return { id, version, text: body.text, pid: process.pid };
   }
+
+  @Get('/items/:id')
+  @cacheResponse({ ttl: 60_000, lock: 'default' })
+  async item(@Param('id') id: string) {
+    appendFileSync(file('executions'), `${process.pid} item-${id}\n`);
+    await gate(`item-${id}`);
+    return { id, version: itemVersion(id), pid: process.pid };
+  }
+
+  @Patch('/items/:id')
+  @invalidates()
+  update(@Param('id') id: string) {
+    const version = itemVersion(id) + 1;
+    writeFileSync(file(`item-${id}`), String(version));
+    return { id, version, pid: process.pid };
+  }
+}
+
+/** The store's and the lock's Redis: URLs, or one connected cluster client (as an app would pass it). */
+async function redisTargets(): Promise<{
+  store: Parameters<typeof createRedisStorage>[0];
+  lock: ConstructorParameters<typeof RedisLock>[0];
+}> {
+  if (config.rootNodes === undefined) {
+    if (config.storeUrl === undefined || config.lockUrl === undefined)
+      throw new Error('durableApp needs storeUrl and lockUrl, or rootNodes');
+    return { store: config.storeUrl, lock: config.lockUrl };
+  }
+  const cluster = createCluster({ rootNodes: [...config.rootNodes] });
+  cluster.on('error', () => undefined);
+  // Connected first: a cluster client still discovering its slots cannot route a command.
+  await cluster.connect();
+  return { store: cluster, lock: cluster };
 }
 
 async function main(): Promise<void> {
-  const storage = createRedisStorage(config.storeUrl, { namespace: config.namespace, timeoutMs: config.storeTimeoutMs });
-  const lock = new RedisLock(config.lockUrl, { prefix: `${config.namespace}:lock:`, commandTimeoutMs: config.lockTimeoutMs });
-  configureExtensions({ caches: { records: storage }, locks: { default: lock }, idempotency: { cache: 'records' } });
+  const targets = await redisTargets();
+  // Left for the near cache's variant of the suites: the option object goes through as it is.
+  const nearCache = process.env.NEAR_CACHE ? (JSON.parse(process.env.NEAR_CACHE) as object) : undefined;
+  const storage = createRedisStorage(targets.store, {
+    namespace: config.namespace,
+    timeoutMs: config.storeTimeoutMs,
+    ...(nearCache && { nearCache }),
+  });
+  const lock = new RedisLock(targets.lock, { prefix: `${config.namespace}:lock:`, commandTimeoutMs: config.lockTimeoutMs });
+  configureExtensions({ caches: { default: storage, records: storage }, locks: { default: lock }, idempotency: { cache: 'records' } });
   const options = { controllers: [DurableController], middlewares: [ArrivalCounter] };
   const app = config.driver === 'express' ? createExpressServer(options) : createKoaServer(options);
   const server: Server = await new Promise((resolve) => {
