@@ -45,6 +45,7 @@ import type { InFlightPolicy } from '../../../src/idempotency/IdempotencyKeyOpti
 import type { KeyBitContext } from '../../../src/keys/KeyBit';
 import { RedisLock } from '../../../src/locks/RedisLock';
 import { createRedisStorage } from '../../../src/storage/createRedisStorage';
+import type { NearCacheOptions } from '../../../src/storage/NearCacheStorage';
 
 /** What the test tells the child. */
 export interface DurableAppConfig {
@@ -149,8 +150,8 @@ async function redisTargets(): Promise<{
 
 async function main(): Promise<void> {
   const targets = await redisTargets();
-  // Left for the near cache's variant of the suites: the option object goes through as it is.
-  const nearCache = process.env.NEAR_CACHE ? (JSON.parse(process.env.NEAR_CACHE) as object) : undefined;
+  // NEAR_CACHE (JSON) goes through as it is (a near cache needs a single-node store, not rootNodes).
+  const nearCache = process.env.NEAR_CACHE ? (JSON.parse(process.env.NEAR_CACHE) as NearCacheOptions) : undefined;
   const storage = createRedisStorage(targets.store, {
     namespace: config.namespace,
     timeoutMs: config.storeTimeoutMs,
