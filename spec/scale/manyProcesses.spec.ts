@@ -31,6 +31,15 @@ describeRedisCluster('Eight processes of one app on one 3-master Redis Cluster',
   const launcher = appLauncher(() => dir);
   let apps: AppProcess[] = [];
 
+  /** What every process of the app is configured with, whatever its driver. */
+  const appConfig = () => ({
+    rootNodes: cluster().rootNodes,
+    namespace: 'many',
+    leaseMs: 10_000,
+    storeTimeoutMs: 2_000,
+    lockTimeoutMs: 1_000,
+    inFlight: 'wait' as const,
+  });
   const executions = (key: string) => lines(join(dir, 'executions')).filter((line) => line.endsWith(` ${key}`)).length;
   const arrivals = () => lines(join(dir, 'received')).length;
   const openGate = (key: string) => writeFileSync(join(dir, `gate-${key}`), '');
@@ -39,19 +48,7 @@ describeRedisCluster('Eight processes of one app on one 3-master Redis Cluster',
     // Each child loads the library under ts-node: about 4 s of CPU apiece on a busy 2-core machine.
     this.timeout(90_000);
     dir = mkdtempSync(join(tmpdir(), 'rcx-many-'));
-    apps = await Promise.all(
-      DRIVERS.map((driver) =>
-        launcher.start({
-          driver,
-          rootNodes: cluster().rootNodes,
-          namespace: 'many',
-          leaseMs: 10_000,
-          storeTimeoutMs: 2_000,
-          lockTimeoutMs: 1_000,
-          inFlight: 'wait',
-        }),
-      ),
-    );
+    apps = await Promise.all(DRIVERS.map((driver) => launcher.start({ driver, ...appConfig() })));
   });
 
   after(async () => {
@@ -109,6 +106,34 @@ describeRedisCluster('Eight processes of one app on one 3-master Redis Cluster',
     expect(isHit(afterWrite[0])).to.equal(false);
     expect(afterWrite.slice(1).every(isHit)).to.equal(true);
     expect(executions('item-shared')).to.equal(2);
+  });
+
+  it('shows a PATCH in a near-cached Express process to a near-cached Koa process on the cluster once its invalidation arrives', async function () {
+    this.timeout(90_000);
+    openGate('item-near');
+    const near = await Promise.all(
+      (['express', 'koa'] as const).map((driver) =>
+        launcher.start({ driver, ...appConfig(), nearCache: { maxEntries: 1_000, maxStalenessMs: 60_000 } }),
+      ),
+    );
+    const [writer, reader] = near;
+    expect((await viaBalancer(writer, '/items/near')).json()).to.include({ version: 0 });
+    for (const app of near) {
+      await pollUntil(async () => isHit(await viaBalancer(app, '/items/near')) || 'a miss', `process ${app.pid} hits`, 10_000);
+    }
+    const before = executions('item-near');
+
+    expect((await viaBalancer(writer, '/items/near', { method: 'PATCH' })).json()).to.include({ version: 1 });
+
+    // The bound is 60 s here: only the invalidation message can make the copy go within the 10 s polled.
+    await pollUntil(
+      async () => (await viaBalancer(reader, '/items/near')).json<{ version: number }>().version === 1 || 'still version 0',
+      `process ${reader.pid} reads version 1`,
+      10_000,
+    );
+    expect((await viaBalancer(writer, '/items/near')).json(), 'the writer dropped its own copy').to.include({ version: 1 });
+    expect((await viaBalancer(apps[0], '/items/near')).json(), 'a process without a near cache').to.include({ version: 1 });
+    expect(executions('item-near') - before, 'the write made one miss in all').to.be.within(1, 2);
   });
 
   it('keeps all 8 processes answering while a master is dead (503 problem+json for idempotency keys on it, the action run for cache entries on it) and serves hits and replays again once it is back, without restarting them', async function () {

@@ -3,7 +3,10 @@ import { expect } from 'chai';
 import { readTagVersions, tagKey, writeTagVersions } from '../../src/cache/tagVersions';
 import { createRedisStorage } from '../../src/storage/createRedisStorage';
 import { describeRedisCluster, type RedisCluster } from '../helpers/redisCluster';
-import { redisCommand } from '../helpers/redisCommand';
+import { redisCommand, redisText } from '../helpers/redisCommand';
+import { pollUntil } from '../helpers/pollUntil';
+import type { KeyvStorage } from '../../src/storage/KeyvStorage';
+import type { NearCacheStorage } from '../../src/storage/NearCacheStorage';
 import { storageContract } from './storage.contract';
 
 type ClusterClient = ReturnType<typeof createCluster>;
@@ -23,7 +26,7 @@ async function spreadOverMasters(cluster: RedisCluster, count: number, stored: (
 
 describeRedisCluster('KeyvStorage on a 3-master Redis Cluster (createRedisStorage over a cluster client)', (cluster) => {
   let client: ClusterClient;
-  let storage: ReturnType<typeof createRedisStorage>;
+  let storage: KeyvStorage;
 
   before(async () => {
     client = createCluster({ rootNodes: [...cluster().rootNodes] });
@@ -36,6 +39,55 @@ describeRedisCluster('KeyvStorage on a 3-master Redis Cluster (createRedisStorag
   after(() => client?.destroy());
 
   storageContract(() => ({ storage }));
+
+  describe('with a near cache on two cluster clients (two processes)', () => {
+    const clients: Array<{ destroy(): void }> = [];
+    const near: Array<NearCacheStorage<KeyvStorage>> = [];
+
+    before(async () => {
+      for (let i = 0; i < 2; i++) {
+        const other = createCluster({ rootNodes: [...cluster().rootNodes] });
+        other.on('error', () => undefined);
+        await other.connect();
+        clients.push(other);
+        near.push(createRedisStorage(other, { namespace: 'near', nearCache: { maxEntries: 100, maxStalenessMs: 60_000 } }));
+      }
+      await pollUntil(async () => near.every((storage) => storage.channelHealthy) || 'not subscribed yet', 'both subscribed', 10_000);
+    });
+
+    after(async () => {
+      for (const storage of near) await storage.close();
+      for (const other of clients) other.destroy();
+    });
+
+    it('answers repeated reads of keys on all three masters from its copies, without a Redis call', async () => {
+      const [, reader] = near;
+      const names = await spreadOverMasters(cluster(), 6, (name) => `near::${name}`);
+      for (const name of names) await reader.shared.set(name, name, 60_000);
+      expect(await reader.getMany(names)).to.deep.equal(names);
+      await Promise.all(cluster().nodes.map((node) => redisCommand(node.port, ['CONFIG', 'RESETSTAT'])));
+
+      expect(await reader.getMany(names)).to.deep.equal(names);
+
+      const stats = await Promise.all(cluster().nodes.map((node) => redisText(node.port, ['INFO', 'commandstats'])));
+      expect(stats.filter((text) => /cmdstat_(mget|get):/.test(text))).to.deep.equal([]);
+    });
+
+    it('drops the copy in the other process when one writes a key, whichever master holds it', async () => {
+      const [writer, reader] = near;
+      const names = (await spreadOverMasters(cluster(), 3, (name) => `near::written-${name}`)).map((name) => `written-${name}`);
+      for (const name of names) await reader.shared.set(name, 'before', 60_000);
+      expect(await reader.getMany(names)).to.deep.equal(names.map(() => 'before'));
+
+      for (const name of names) await writer.set(name, 'after', 60_000);
+
+      await pollUntil(
+        async () => (await reader.getMany(names)).every((value) => value === 'after') || 'still a copy from before',
+        'the reader saw every write',
+        10_000,
+      );
+    });
+  });
 
   it('spreads its keys over all three masters, each written on the master that serves its slot', async () => {
     const storage = createRedisStorage(client, { namespace: 'spread' });

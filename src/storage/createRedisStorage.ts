@@ -29,7 +29,7 @@ export interface RedisStorageOptions {
   /**
    * A bounded in-process copy of hot entries and tag versions in front of Redis, kept coherent
    * across processes by pub/sub invalidations (see {@link NearCacheStorage}); idempotency records
-   * never use it. Needs a URL or a single-node client (not a cluster client).
+   * never use it.
    * @default none
    */
   nearCache?: NearCacheOptions;
@@ -116,15 +116,7 @@ export function createRedisStorage(
   const ready = store === target ? undefined : firstReady(store.client as unknown as ReadinessClient);
   const shared = new KeyvStorage(keyv, { timeoutMs: resolved.timeoutMs, scope: 'cluster', ready });
   if (options.nearCache === undefined) return shared;
-  const client = store.client as unknown as PubSubClient & { masters?: unknown };
-  if (Array.isArray(client.masters)) {
-    throw new InvalidOptionError(
-      owner,
-      'nearCache',
-      'a URL or a single-node client as the target (not a cluster client)',
-      'a cluster client',
-    );
-  }
+  const client = store.client as unknown as PubSubClient;
   return new NearCacheStorage(shared, redisInvalidationChannel(client, `${resolved.namespace}::rcx:near`), options.nearCache);
 }
 

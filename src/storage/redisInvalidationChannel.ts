@@ -1,7 +1,10 @@
 // The invalidation channel of a near cache over Redis pub/sub: messages are published on the
 // store's own connection and heard on a duplicate of it (a subscribed connection runs no other
 // commands). node-redis resubscribes a reconnected subscriber before it reports 'ready', so
-// 'ready' after a loss means subscribed again.
+// 'ready' after a loss means subscribed again. On a cluster client, PUBLISH reaches every node
+// (Redis Cluster broadcasts it); the client reports a node's first 'ready' only, so once one of
+// its connections dropped the channel stays reported unhealthy: copies then live by the
+// staleness bound alone, which holds either way.
 import type { InvalidationChannel } from './NearCacheStorage';
 
 /** The part of a node-redis v5 client the channel uses. */
@@ -11,8 +14,10 @@ export interface PubSubClient {
   duplicate(): PubSubClient;
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
-  on(event: 'ready' | 'end' | 'reconnecting' | 'error', listener: (...args: unknown[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
   destroy(): void;
+  /** A cluster client's masters (a single-node client has none). */
+  readonly masters?: readonly unknown[];
 }
 
 /**
@@ -28,12 +33,14 @@ export function redisInvalidationChannel(client: PubSubClient, channel: string):
     publish: (message) => client.publish(channel, message),
     async subscribe(listener) {
       subscriber = client.duplicate();
+      const cluster = Array.isArray(client.masters);
       subscriber.on('error', () => undefined);
-      subscriber.on('end', () => report(false));
-      subscriber.on('reconnecting', () => report(false));
+      for (const lost of cluster ? ['node-error', 'node-reconnecting', 'node-disconnect'] : ['end', 'reconnecting']) {
+        subscriber.on(lost, () => report(false));
+      }
       await subscriber.connect();
       await subscriber.subscribe(channel, listener);
-      subscriber.on('ready', () => report(true));
+      if (!cluster) subscriber.on('ready', () => report(true));
     },
     onHealth: (listener) => void healthListeners.push(listener),
     async close() {

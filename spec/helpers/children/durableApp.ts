@@ -12,7 +12,7 @@
 //                   answers the version in <dir>/item-<id> (0 if absent)
 // PATCH /items/:id  @invalidates() the GET of the same path; bumps <dir>/item-<id>
 // With `rootNodes`, the store and the lock share one node-redis cluster client (Redis Cluster).
-// A NEAR_CACHE environment variable (JSON) is passed to createRedisStorage as `nearCache`.
+// `nearCache` in the config is passed to createRedisStorage as it is.
 // Every request is counted on arrival (a line in <dir>/received); every idempotency event of the
 // process is a line "<type>" in <dir>/events-<pid>.
 import 'reflect-metadata';
@@ -56,6 +56,8 @@ export interface DurableAppConfig {
   readonly lockUrl?: string;
   /** A Redis Cluster's nodes: the store and the lock then share one cluster client. */
   readonly rootNodes?: ReadonlyArray<{ url: string }>;
+  /** The store's `nearCache` option, passed through as it is. */
+  readonly nearCache?: NearCacheOptions;
   readonly namespace: string;
   readonly dir: string;
   readonly leaseMs: number;
@@ -150,8 +152,7 @@ async function redisTargets(): Promise<{
 
 async function main(): Promise<void> {
   const targets = await redisTargets();
-  // NEAR_CACHE (JSON) goes through as it is (a near cache needs a single-node store, not rootNodes).
-  const nearCache = process.env.NEAR_CACHE ? (JSON.parse(process.env.NEAR_CACHE) as NearCacheOptions) : undefined;
+  const { nearCache } = config;
   const storage = createRedisStorage(targets.store, {
     namespace: config.namespace,
     timeoutMs: config.storeTimeoutMs,
