@@ -17,6 +17,7 @@ import { describeRedis } from '../helpers/redisServer';
 import { DRIVERS, startServer } from '../helpers/servers';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy';
 import { FakeClock } from '../locks/FakeClock';
+import { readTagVersions } from '../../src/cache/tagVersions';
 import { systemClock, type Clock } from '../../src/clock';
 import { storageContract } from './storage.contract';
 
@@ -87,8 +88,9 @@ describeRedis('createRedisStorage with a near cache', (server) => {
   it('drops its copy when another process writes the key, once the invalidation arrives', async () => {
     const [writer, reader] = [nearStorage(), nearStorage()];
     await subscribed(writer, reader);
-    await writer.set('city:1', 'v1', 60_000);
+    await writer.shared.set('city:1', 'v1', 60_000);
     expect(await reader.get('city:1')).to.equal('v1');
+    expect(reader.nearSize, 'the reader holds a copy').to.equal(1);
 
     await writer.set('city:1', 'v2', 60_000);
 
@@ -98,8 +100,9 @@ describeRedis('createRedisStorage with a near cache', (server) => {
   it('drops its copy when another process deletes the key', async () => {
     const [writer, reader] = [nearStorage(), nearStorage()];
     await subscribed(writer, reader);
-    await writer.set('gone', 'v1', 60_000);
+    await writer.shared.set('gone', 'v1', 60_000);
     expect(await reader.get('gone')).to.equal('v1');
+    expect(reader.nearSize, 'the reader holds a copy').to.equal(1);
 
     await writer.delete('gone');
 
@@ -123,8 +126,9 @@ describeRedis('createRedisStorage with a near cache', (server) => {
       await subscribed(writer, reader);
       // Written past the near caches (no invalidation message on its way that could drop the copy).
       await writer.shared.set('k', 'v1', 60_000);
-      expect(await reader.get('k')).to.equal('v1');
-      expect(reader.nearSize).to.equal(1);
+      await writer.shared.set('k2', 'other', 60_000);
+      expect(await reader.getMany(['k', 'k2'])).to.deep.equal(['v1', 'other']);
+      expect(reader.nearSize).to.equal(2);
 
       proxy.cut('reset');
       await pollUntil(async () => !reader.channelHealthy || 'still healthy', 'the reader noticed the lost channel', 10_000);
@@ -141,6 +145,7 @@ describeRedis('createRedisStorage with a near cache', (server) => {
 
       proxy.restore();
       await subscribed(reader);
+      expect(reader.nearSize, 'every copy dropped once the channel is back').to.equal(0);
       expect(await reader.get('k')).to.equal('v2');
     });
   });
@@ -162,6 +167,29 @@ describeRedis('createRedisStorage with a near cache', (server) => {
     expect(await reader.get('early'), 'within the bound').to.equal('v1');
     clock.advance(1);
     expect(await reader.get('early'), 'past the bound, read from Redis').to.equal('v2');
+  });
+
+  it('keeps no copy from a read that was on the wire while this process deleted the key', async () => {
+    const storage = nearStorage();
+    await subscribed(storage);
+    await storage.shared.set('raced', 'v1', 60_000);
+
+    const read = storage.get('raced');
+    await storage.delete('raced');
+    await read;
+
+    expect(await storage.get('raced')).to.equal(undefined);
+  });
+
+  it('reads tag versions past the near copy for a write request, so If-Match meets the current version', async () => {
+    const storage = nearStorage();
+    await subscribed(storage);
+    await storage.shared.set('rcx:tag:path:/items/1', 'old', 60_000);
+    expect(await readTagVersions(storage, ['path:/items/1'])).to.deep.equal(['old']);
+    await storage.shared.set('rcx:tag:path:/items/1', 'new', 60_000);
+
+    expect(await readTagVersions(storage, ['path:/items/1']), 'a GET may use the copy').to.deep.equal(['old']);
+    expect(await readTagVersions(storage, ['path:/items/1'], { consistent: true })).to.deep.equal(['new']);
   });
 
   it('keeps at most maxEntries copies, dropping the least recently used', async () => {

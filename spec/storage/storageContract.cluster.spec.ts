@@ -77,7 +77,9 @@ describeRedisCluster('KeyvStorage on a 3-master Redis Cluster (createRedisStorag
       const [writer, reader] = near;
       const names = (await spreadOverMasters(cluster(), 3, (name) => `near::written-${name}`)).map((name) => `written-${name}`);
       for (const name of names) await reader.shared.set(name, 'before', 60_000);
+      const held = reader.nearSize;
       expect(await reader.getMany(names)).to.deep.equal(names.map(() => 'before'));
+      expect(reader.nearSize - held, 'the reader holds copies').to.equal(names.length);
 
       for (const name of names) await writer.set(name, 'after', 60_000);
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Storage } from '../storage/Storage';
+import type { Storage, StorageCallOptions } from '../storage/Storage';
 
 /**
  * Invalidation by tag versions (a generational namespace, drf's UpdatedAtKeyBit idea made
@@ -23,8 +23,12 @@ export function tagKey(tag: string): string {
 }
 
 /** Current versions of `tags` (undefined where none exists yet), in one round trip. */
-export function readTagVersions(storage: Storage, tags: readonly string[]): Promise<readonly (string | undefined)[]> {
-  return storage.getMany<string>(tags.map(tagKey));
+export function readTagVersions(
+  storage: Storage,
+  tags: readonly string[],
+  options?: StorageCallOptions,
+): Promise<readonly (string | undefined)[]> {
+  return storage.getMany<string>(tags.map(tagKey), options);
 }
 
 /**

@@ -44,6 +44,8 @@ export function tagVersionEtagFunc(source: TagEtagSource): ResolvedEtagFunc {
   };
 }
 
+const CONSISTENT = Object.freeze({ consistent: true });
+
 /** The request's tag names as the store keys them (`path:…`, `tag:…`), sorted, each once. */
 async function tagNames(tags: TagTemplates, context: KeyBitContext): Promise<string[]> {
   const extra = await tags.expand(context);
@@ -52,14 +54,17 @@ async function tagNames(tags: TagTemplates, context: KeyBitContext): Promise<str
 
 /** The versions of `names`, giving a version to those without one; `undefined` when a safe request meets a store failure. */
 async function currentVersions(storage: Storage, names: readonly string[], context: KeyBitContext): Promise<readonly string[] | undefined> {
+  const method = context.request.method;
+  // A write's preconditions are decided on the versions in the shared store itself (a near copy
+  // a moment old could let an If-Match through over another process's write).
+  const options = method === 'GET' || method === 'HEAD' ? undefined : CONSISTENT;
   try {
-    const found = await readTagVersions(storage, names);
+    const found = await readTagVersions(storage, names, options);
     if (found.every((version): version is string => typeof version === 'string')) return found;
     const settled = await settleTagVersions(storage, names, found, BUMPED_VERSION_TTL_MS);
     return names.map((name) => settled[name]);
   } catch (error) {
     publishCacheEvent({ type: 'store-error', route: context.request.route, error });
-    const method = context.request.method;
     if (method === 'GET' || method === 'HEAD') return undefined;
     throw new ExtensionsHttpError(503, 'Service Unavailable: the current validators of this resource cannot be read');
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidOptionError, StorageError } from '../errors';
+import { InvalidOptionError, messageOf, StorageError } from '../errors';
+import { withTimeout } from '../promises';
 import { systemClock, type Clock } from '../clock';
 import type { LockScope } from '../locks/Lock';
 import { decodeKept, encodeKept } from './keptValues';
@@ -31,7 +32,8 @@ export interface NearCacheOptions {
  * connection going down (`false`) and coming back resubscribed (`true`).
  */
 export interface InvalidationChannel {
-  publish(message: string): Promise<unknown>;
+  /** Publishes `message` about `key` (a cluster channel routes it by the key's slot). */
+  publish(message: string, key: string): Promise<unknown>;
   subscribe(listener: (message: string) => void): Promise<void>;
   onHealth(listener: (healthy: boolean) => void): void;
   close(): Promise<void>;
@@ -78,11 +80,17 @@ export class NearCacheStorage<S extends Storage = Storage> implements Storage {
   readonly #maxStalenessMs: number;
   readonly #id = randomBytes(9).toString('base64url');
   #healthy = false;
-  /** Counts invalidations heard (and channel losses): a read that saw it change keeps no copy. */
-  #invalidations = 0;
+  /** Moves on every change of the channel's health: a read begun before it keeps no copy. */
+  #epoch = 0;
+  /** Keys being read or written now, with how many calls: only these need watching. */
+  readonly #pending = new Map<string, number>();
+  /** Pending keys invalidated (here or in another process) since their calls began. */
+  readonly #invalidatedWhilePending = new Set<string>();
+  readonly #publishTimeoutMs: number;
 
-  constructor(remote: S, channel: InvalidationChannel, options: NearCacheOptions) {
+  constructor(remote: S, channel: InvalidationChannel, options: NearCacheOptions, publishTimeoutMs = 2_000) {
     const { maxEntries, maxStalenessMs, clock = systemClock } = validateNearCacheOptions(options);
+    this.#publishTimeoutMs = publishTimeoutMs;
     this.scope = remote.scope;
     this.shared = remote;
     this.#remote = remote;
@@ -93,18 +101,32 @@ export class NearCacheStorage<S extends Storage = Storage> implements Storage {
     channel.onHealth((healthy) => {
       // Back after a loss: whatever was published meanwhile is lost, so no copy can be trusted.
       if (healthy && !this.#healthy) this.#copies.clear();
-      if (!healthy) this.#invalidations += 1;
+      if (healthy !== this.#healthy) this.#epoch += 1;
       this.#healthy = healthy;
     });
-    void channel
+    this.#subscribe(0);
+  }
+
+  /** Subscribes, retrying with a capped backoff: without it only the staleness bound holds. */
+  #subscribe(attempt: number): void {
+    this.#channel
       .subscribe((message) => this.#heard(message))
       .then(
         () => {
+          if (this.#closed) return;
+          this.#epoch += 1;
+          this.#copies.clear();
           this.#healthy = true;
         },
-        () => undefined,
+        () => {
+          if (this.#closed) return;
+          const retry = setTimeout(() => this.#subscribe(attempt + 1), Math.min(100 * 2 ** attempt, 5_000));
+          retry.unref();
+        },
       );
   }
+
+  #closed = false;
 
   /** Keys with a copy in this process now (at most `maxEntries`). */
   get nearSize(): number {
@@ -143,25 +165,31 @@ export class NearCacheStorage<S extends Storage = Storage> implements Storage {
   }
 
   async set(key: string, value: unknown, ttlMs?: number, options?: StorageCallOptions): Promise<void> {
-    this.#copies.delete(key);
-    const heardBefore = this.#invalidations;
+    this.#invalidate(key);
+    if (options?.consistent) return this.#remote.set(key, value, ttlMs, options);
+    const epoch = this.#begin([key]);
     const writtenAt = this.#clock.now();
-    await this.#remote.set(key, value, ttlMs, options);
-    if (options?.consistent) return;
-    await this.#announce(key);
-    // Another process's write heard meanwhile may be the newer one: keep no copy then.
-    if (this.#invalidations === heardBefore) this.#keep(key, value, writtenAt, ttlMs === undefined ? Infinity : writtenAt + ttlMs);
+    let keepable: boolean;
+    try {
+      await this.#remote.set(key, value, ttlMs, options);
+      await this.#announce('set', key, options);
+    } finally {
+      // Another write of the key meanwhile (here or elsewhere) may be the newer one: keep no copy then.
+      keepable = this.#end([key], epoch)[0];
+    }
+    if (keepable) this.#keep(key, value, writtenAt, ttlMs === undefined ? Infinity : writtenAt + ttlMs);
   }
 
   async delete(key: string, options?: StorageCallOptions): Promise<boolean> {
-    this.#copies.delete(key);
+    this.#invalidate(key);
     const deleted = await this.#remote.delete(key, options);
-    if (!options?.consistent) await this.#announce(key);
+    if (!options?.consistent) await this.#announce('delete', key, options);
     return deleted;
   }
 
   /** Stops listening for invalidations (the subscriber connection it opened is closed). */
   close(): Promise<void> {
+    this.#closed = true;
     this.#healthy = false;
     this.#copies.clear();
     return this.#channel.close();
@@ -184,32 +212,67 @@ export class NearCacheStorage<S extends Storage = Storage> implements Storage {
   }
 
   async #fetch(keys: readonly string[], options: StorageCallOptions | undefined): Promise<unknown[]> {
-    const heardBefore = this.#invalidations;
+    const epoch = this.#begin(keys);
     const fetchedAt = this.#clock.now();
-    const values = await this.#remote.getMany(keys, options);
-    // An invalidation heard while the read was on the wire may be for a value it returned.
-    if (this.#invalidations === heardBefore) {
+    let values: unknown[] = [];
+    try {
+      values = await this.#remote.getMany(keys, options);
+    } finally {
+      // A key invalidated while the read was on the wire may have come back with the older value.
+      const keepable = this.#end(keys, epoch);
       keys.forEach((key, index) => {
-        if (values[index] !== undefined) this.#keep(key, values[index], fetchedAt, Infinity);
+        if (keepable[index] && values[index] !== undefined) this.#keep(key, values[index], fetchedAt, Infinity);
       });
     }
     return values;
   }
 
-  async #announce(key: string): Promise<void> {
+  /** Marks calls on `keys` as begun; returns the epoch to hand to {@link #end}. */
+  #begin(keys: readonly string[]): number {
+    for (const key of keys) this.#pending.set(key, (this.#pending.get(key) ?? 0) + 1);
+    return this.#epoch;
+  }
+
+  /** Ends calls on `keys` begun at `epoch`: for each, whether a copy of what they saw may be kept. */
+  #end(keys: readonly string[], epoch: number): boolean[] {
+    const sameEpoch = epoch === this.#epoch;
+    return keys.map((key) => {
+      const keepable = sameEpoch && !this.#invalidatedWhilePending.has(key);
+      const left = (this.#pending.get(key) ?? 1) - 1;
+      if (left > 0) {
+        this.#pending.set(key, left);
+      } else {
+        this.#pending.delete(key);
+        this.#invalidatedWhilePending.delete(key);
+      }
+      return keepable;
+    });
+  }
+
+  /** Drops the copy of `key`, and tells calls on it in progress that what they saw may be old. */
+  #invalidate(key: string): void {
+    this.#copies.delete(key);
+    if (this.#pending.has(key)) this.#invalidatedWhilePending.add(key);
+  }
+
+  async #announce(operation: 'set' | 'delete', key: string, options: StorageCallOptions | undefined): Promise<void> {
+    const timeoutMs = options?.timeoutMs ?? this.#publishTimeoutMs;
     try {
-      await this.#channel.publish(this.#id + SEPARATOR + key);
+      await withTimeout(
+        this.#channel.publish(this.#id + SEPARATOR + key, key),
+        timeoutMs,
+        () => new Error(`no answer within ${timeoutMs} ms`),
+      );
     } catch (error) {
-      // The write is in the shared store, but other processes may keep serving their copies.
-      throw new StorageError('set', `wrote "${key}" but could not publish its invalidation`, { cause: error });
+      // The value is in the shared store, but other processes keep their copies until the bound.
+      throw new StorageError(operation, `wrote "${key}" but could not publish its invalidation: ${messageOf(error)}`, { cause: error });
     }
   }
 
   #heard(message: string): void {
     const at = message.indexOf(SEPARATOR);
     if (at < 0 || message.slice(0, at) === this.#id) return;
-    this.#invalidations += 1;
-    this.#copies.delete(message.slice(at + 1));
+    this.#invalidate(message.slice(at + 1));
   }
 }
 

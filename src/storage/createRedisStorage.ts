@@ -73,7 +73,7 @@ const owner = 'createRedisStorage';
  * Redis is healthy; a client passed in that is not connected yet is connected the same way.
  * Every call is bounded by `timeoutMs`. An `@keyv/redis` store passed in keeps its own
  * connection and error options (failures are still detected through its `error` events).
- * `storage.keyv` is the Keyv.
+ * `storage.keyv` is the Keyv (with `nearCache`, `storage.shared.keyv`).
  *
  * @example
  * ```ts
@@ -117,7 +117,10 @@ export function createRedisStorage(
   const shared = new KeyvStorage(keyv, { timeoutMs: resolved.timeoutMs, scope: 'cluster', ready });
   if (options.nearCache === undefined) return shared;
   const client = store.client as unknown as PubSubClient;
-  return new NearCacheStorage(shared, redisInvalidationChannel(client, `${resolved.namespace}::rcx:near`), options.nearCache);
+  // The store's own namespace (an @keyv/redis store passed in keeps its own).
+  const namespace = store.namespace ?? resolved.namespace;
+  const channel = redisInvalidationChannel(client, `${namespace}::rcx:near`, (key) => `${namespace}::${key}`);
+  return new NearCacheStorage(shared, channel, options.nearCache, resolved.timeoutMs);
 }
 
 function toStore(target: unknown, connectTimeoutMs: number): KeyvRedis<unknown> {
