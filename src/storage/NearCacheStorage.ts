@@ -80,6 +80,7 @@ export class NearCacheStorage<S extends Storage = Storage> implements Storage {
   readonly #maxStalenessMs: number;
   readonly #id = randomBytes(9).toString('base64url');
   #healthy = false;
+  #closed = false;
   /** Moves on every change of the channel's health: a read begun before it keeps no copy. */
   #epoch = 0;
   /** Keys being read or written now, with how many calls: only these need watching. */
@@ -125,8 +126,6 @@ export class NearCacheStorage<S extends Storage = Storage> implements Storage {
         },
       );
   }
-
-  #closed = false;
 
   /** Keys with a copy in this process now (at most `maxEntries`). */
   get nearSize(): number {

@@ -48,7 +48,7 @@ export function firstReady(client: ReadinessClient): Promise<void> | undefined {
   return new Promise<void>((resolve) => {
     client.on('ready', resolve);
     // A cluster client has no 'ready': it emits 'connect' once it has discovered the slots.
-    if (Array.isArray(client.masters)) client.on('connect', resolve);
+    if (isClusterClient(client)) client.on('connect', resolve);
     // connect() resolves once the first connection is ready (after as many retries as it takes).
     if (!client.isOpen) client.connect().then(() => resolve(), ignore);
   });
@@ -57,8 +57,18 @@ export function firstReady(client: ReadinessClient): Promise<void> | undefined {
 function isReady(client: ReadinessClient): boolean {
   // A cluster client is open from the start of connect(), but until it knows the slots every
   // command fails (node-redis finds no master for the key's slot).
-  if (Array.isArray(client.masters)) return client.isOpen && client.masters.length > 0;
+  if (isClusterClient(client)) return client.isOpen && client.masters.length > 0;
   return client.isReady === true || (client.isReady === undefined && client.isOpen);
 }
 
 function ignore(): void {}
+
+/**
+ * Whether `client` is a node-redis cluster client (it lists its masters; a single-node client has none).
+ * @internal
+ */
+export function isClusterClient<C extends { readonly masters?: readonly unknown[] }>(
+  client: C,
+): client is C & { readonly masters: readonly unknown[] } {
+  return Array.isArray(client.masters);
+}

@@ -7,6 +7,7 @@
 // its connections dropped the channel stays reported unhealthy: copies then live by the
 // staleness bound alone, which holds either way.
 import type { InvalidationChannel } from './NearCacheStorage';
+import { isClusterClient } from './redisClient';
 
 /** The part of a node-redis v5 client the channel uses. */
 export interface PubSubClient {
@@ -34,12 +35,12 @@ export function redisInvalidationChannel(client: PubSubClient, channel: string, 
   const report = (healthy: boolean) => healthListeners.forEach((listener) => listener(healthy));
   return {
     publish: (message, key) =>
-      Array.isArray(client.masters) && client.sendCommand
+      isClusterClient(client) && client.sendCommand
         ? client.sendCommand(storedKey(key), false, ['PUBLISH', channel, message])
         : client.publish(channel, message),
     async subscribe(listener) {
       subscriber = client.duplicate();
-      const cluster = Array.isArray(client.masters);
+      const cluster = isClusterClient(client);
       subscriber.on('error', () => undefined);
       for (const lost of cluster ? ['node-error', 'node-reconnecting', 'node-disconnect'] : ['end', 'reconnecting']) {
         subscriber.on(lost, () => report(false));
